@@ -1,0 +1,164 @@
+//! The review endpoints: list pending drafts, give feedback, reject, approve.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::auth::ApiUser;
+use super::input::{self, JsonOrForm};
+use crate::db::{self, Db};
+use crate::error::AppError;
+use crate::review;
+
+const MAX_FEEDBACK: usize = 10_000;
+const MAX_CONTENT: usize = 100_000;
+
+#[derive(Debug, Deserialize)]
+pub struct DraftListQuery {
+    user_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DraftList {
+    draft_messages: Vec<DraftItem>,
+}
+
+#[derive(Debug, Serialize)]
+struct DraftItem {
+    thread_name: String,
+    draft_message_id: String,
+    draft_message_content: String,
+    thread_id: i64,
+    status: &'static str,
+    created_at: String,
+    feedback: Option<String>,
+    revises_draft_message_id: Option<String>,
+}
+
+/// `GET /draft-messages/?user_id=`: the user's drafts waiting for review, newest first.
+pub async fn list(
+    State(db): State<Db>,
+    caller: ApiUser,
+    RawQuery(query): RawQuery,
+) -> Result<Json<DraftList>, AppError> {
+    let query: DraftListQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::invalid("user_id", e.to_string()))?;
+    let user_id = query
+        .user_id
+        .ok_or_else(|| AppError::invalid("user_id", "the user_id query parameter is required"))?;
+    let user = caller.check_user_id(&user_id)?;
+    let drafts = db::drafts::list_pending(&db.read, user.id).await?;
+    Ok(Json(DraftList {
+        draft_messages: drafts
+            .into_iter()
+            .map(|d| DraftItem {
+                thread_name: d.thread_name,
+                draft_message_id: d.draft_message_id,
+                draft_message_content: d.content,
+                thread_id: d.thread_id,
+                status: "pending",
+                created_at: d.created_at,
+                feedback: d.feedback,
+                revises_draft_message_id: d.revises,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackBody {
+    #[serde(deserialize_with = "input::string_or_number")]
+    user_id: String,
+    #[serde(deserialize_with = "input::string_or_number")]
+    draft_message_id: String,
+    feedback: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FeedbackAccepted {
+    status: &'static str,
+    draft_message_id: String,
+    job_id: i64,
+}
+
+/// `POST /process-feedback/`: queue a revision of a pending draft.
+pub async fn feedback(
+    State(db): State<Db>,
+    caller: ApiUser,
+    body: JsonOrForm<FeedbackBody, FeedbackBody>,
+) -> Result<(StatusCode, Json<FeedbackAccepted>), AppError> {
+    let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
+    let user = caller.check_user_id(&body.user_id)?;
+    let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
+    let text = input::required("feedback", &body.feedback, MAX_FEEDBACK)?;
+    let job_id = review::give_feedback(&db, user, draft_id, text).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(FeedbackAccepted {
+            status: "accepted",
+            draft_message_id: draft_id.to_owned(),
+            job_id,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionBody {
+    #[serde(deserialize_with = "input::string_or_number")]
+    user_id: String,
+    #[serde(deserialize_with = "input::string_or_number")]
+    draft_message_id: String,
+    #[serde(default)]
+    final_content: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Decided {
+    status: &'static str,
+    draft_message_id: String,
+    thread_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    final_content: Option<String>,
+}
+
+/// `POST /reject-draft/`: the draft leaves the review queue.
+pub async fn reject(
+    State(db): State<Db>,
+    caller: ApiUser,
+    body: JsonOrForm<DecisionBody, DecisionBody>,
+) -> Result<Json<Decided>, AppError> {
+    let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
+    let user = caller.check_user_id(&body.user_id)?;
+    let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
+    let draft = review::reject(&db, user, draft_id).await?;
+    Ok(Json(Decided {
+        status: draft.status.as_str(),
+        draft_message_id: draft.draft_message_id,
+        thread_id: draft.thread_id,
+        final_content: None,
+    }))
+}
+
+/// `POST /approve-draft/`: the draft is approved with its final text. An absent or blank
+/// `final_content` means the draft was approved as written.
+pub async fn approve(
+    State(db): State<Db>,
+    caller: ApiUser,
+    body: JsonOrForm<DecisionBody, DecisionBody>,
+) -> Result<Json<Decided>, AppError> {
+    let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
+    let user = caller.check_user_id(&body.user_id)?;
+    let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
+    let final_content = match body.final_content.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => Some(input::at_most("final_content", text, MAX_CONTENT)?),
+        _ => None,
+    };
+    let draft = review::approve(&db, user, draft_id, final_content).await?;
+    Ok(Json(Decided {
+        status: draft.status.as_str(),
+        draft_message_id: draft.draft_message_id,
+        thread_id: draft.thread_id,
+        final_content: draft.final_content,
+    }))
+}

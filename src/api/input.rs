@@ -1,0 +1,175 @@
+//! Reading request bodies: JSON or form-encoded, with errors that name the field at fault.
+
+use std::fmt;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+
+use crate::error::AppError;
+
+/// The largest request body the API takes.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A body that came as JSON (`J`) or as an HTML form post (`F`).
+pub enum JsonOrForm<J, F> {
+    Json(J),
+    Form(F),
+}
+
+impl<S, J, F> FromRequest<S> for JsonOrForm<J, F>
+where
+    S: Send + Sync,
+    J: DeserializeOwned,
+    F: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let media_type = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge { limit: BODY_LIMIT }
+            } else {
+                AppError::BadRequest(format!("could not read the request body: {rejection}"))
+            }
+        })?;
+        match media_type.as_str() {
+            "application/x-www-form-urlencoded" => decode_form(&bytes).map(Self::Form),
+            // Old clients post JSON without a content type, or as text/plain (a fetch()
+            // with a string body); read those as JSON too.
+            "" | "text/plain" | "application/json" => decode_json(&bytes).map(Self::Json),
+            other if other.ends_with("+json") => decode_json(&bytes).map(Self::Json),
+            other => Err(AppError::UnsupportedMediaType(format!(
+                "content type '{other}' is not supported; send application/json or \
+                 application/x-www-form-urlencoded"
+            ))),
+        }
+    }
+}
+
+/// Decodes JSON, naming the path of the field at fault.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::BadRequest("the request body is empty".to_owned()));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() || path == "." {
+            if inner.is_data() {
+                return AppError::invalid("body", inner.to_string());
+            }
+            return AppError::BadRequest(format!("the request body is not valid JSON: {inner}"));
+        }
+        AppError::invalid(path, strip_position(&inner.to_string()))
+    })
+}
+
+/// Decodes a form body; serde_urlencoded's messages already name the field.
+pub fn decode_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|error| {
+        let message = error.to_string();
+        let field = message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.contains("field"))
+            .unwrap_or("body")
+            .to_owned();
+        AppError::invalid(field, message)
+    })
+}
+
+/// serde_json ends data errors with "at line 1 column 42": noise once the path is named.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Checks a required text field: trimmed, not empty, at most `max` characters.
+pub fn required<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    at_most(field, value, max)
+}
+
+/// Checks that a text field is at most `max` characters.
+pub fn at_most<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, AppError> {
+    if value.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Deserializes an id that clients send either as a string or as a number.
+pub fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    deserializer.deserialize_any(IdVisitor)
+}
+
+/// Like [`string_or_number`], for an optional id (absent or null is `None`).
+pub fn optional_string_or_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    struct OptionalId;
+    impl<'de> Visitor<'de> for OptionalId {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            string_or_number(d).map(Some)
+        }
+    }
+    deserializer.deserialize_option(OptionalId)
+}
+
+struct IdVisitor;
+
+impl Visitor<'_> for IdVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string or a number")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}

@@ -1,0 +1,66 @@
+//! The JSON API: the contract kept from the old backend, plus approve, jobs and health.
+//!
+//! Every route answers with and without its trailing slash, and again under
+//! `/t/{token}/` for clients that cannot set an `Authorization` header. CORS is open to
+//! any origin here (the API uses no cookies); pages never send CORS headers.
+
+mod auth;
+mod drafts;
+mod input;
+mod jobs;
+mod messages;
+
+pub use input::{BODY_LIMIT, JsonOrForm, decode_form, decode_json};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::routing::{MethodRouter, get, post};
+use serde_json::{Value, json};
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::app::AppState;
+use crate::db::Db;
+
+/// The API's routes, ready to merge into the application router.
+pub fn router() -> Router<AppState> {
+    let routes = Router::new()
+        .merge(both("/send-messages", post(messages::send)))
+        .merge(both("/process-feedback", post(drafts::feedback)))
+        .merge(both("/reject-draft", post(drafts::reject)))
+        .merge(both("/approve-draft", post(drafts::approve)))
+        .merge(both("/draft-messages", get(drafts::list)))
+        .merge(both("/jobs/{id}", get(jobs::show)));
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(Any)
+        .max_age(std::time::Duration::from_secs(86_400));
+    Router::new()
+        .merge(routes.clone())
+        .nest("/t/{token}", routes)
+        .merge(both("/healthz", get(health)))
+        .layer(cors)
+}
+
+/// The route at `path` and at `path/`.
+fn both(path: &str, handler: MethodRouter<AppState>) -> Router<AppState> {
+    Router::new()
+        .route(path, handler.clone())
+        .route(&format!("{path}/"), handler)
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+async fn health(State(db): State<Db>) -> (StatusCode, Json<Value>) {
+    match db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Err(error) => {
+            tracing::error!(%error, "health check: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "not answering" })),
+            )
+        }
+    }
+}

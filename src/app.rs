@@ -1,0 +1,140 @@
+//! The application: shared state, the router with its layers, and serving.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+/// A built application: its database is open and its listener bound.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (running migrations) and binds the configured address; port 0
+    /// picks a free port, which [`Application::local_addr`] reports.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::open(&config.database_url).await?;
+        let listener = TcpListener::bind(config.bind_addr).await.map_err(|e| {
+            anyhow::anyhow!("BIND_ADDR: could not listen on {}: {e}", config.bind_addr)
+        })?;
+        Ok(Self {
+            listener,
+            state: AppState {
+                db,
+                config: Arc::new(config),
+            },
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The state handlers share (tests use its database to check what was stored).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = router(self.state.clone());
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Every route of the application, with the layers they share.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", axum::routing::get(home))
+        .merge(api::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %redact_token(request.uri().path()),
+                    id = ?request.headers().get("x-request-id"),
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn home() -> &'static str {
+    "draftdesk is running. The JSON API is at /send-messages/, /draft-messages/, \
+     /process-feedback/, /reject-draft/ and /approve-draft/; see README.md.\n"
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("there is nothing at this address".to_owned())
+}
+
+async fn method_not_allowed() -> Response {
+    let mut response =
+        AppError::BadRequest("this method is not allowed here".to_owned()).into_response();
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+}
+
+/// Keeps API tokens that stand in a path (`/t/{token}/...`) out of the logs.
+fn redact_token(path: &str) -> String {
+    match path.strip_prefix("/t/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/t/[token]/{tail}"),
+            None => "/t/[token]".to_owned(),
+        },
+        None => path.to_owned(),
+    }
+}

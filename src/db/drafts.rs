@@ -1,0 +1,162 @@
+//! The `drafts` table: proposed replies, their status and their revision chain.
+
+use sqlx::{SqliteExecutor, SqlitePool};
+
+/// Where a draft is in review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum DraftStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Superseded,
+}
+
+impl DraftStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Superseded => "superseded",
+        }
+    }
+}
+
+/// A stored draft.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Draft {
+    pub id: i64,
+    pub draft_message_id: String,
+    pub user_id: i64,
+    pub thread_id: i64,
+    pub content: String,
+    pub status: DraftStatus,
+    pub revises_draft_id: Option<i64>,
+    pub feedback: Option<String>,
+    pub agent_run_id: Option<i64>,
+    pub answers_message: Option<i64>,
+    pub final_content: Option<String>,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+const COLUMNS: &str = "id, draft_message_id, user_id, thread_id, content, status, \
+    revises_draft_id, feedback, agent_run_id, answers_message, final_content, created_at, \
+    decided_at";
+
+/// A draft about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewDraft<'a> {
+    pub draft_message_id: &'a str,
+    pub user_id: i64,
+    pub thread_id: i64,
+    pub content: &'a str,
+    pub revises_draft_id: Option<i64>,
+    pub feedback: Option<&'a str>,
+    pub agent_run_id: Option<i64>,
+    pub answers_message: Option<i64>,
+}
+
+/// Stores a pending draft. Fails with a unique violation if the thread already has one.
+pub async fn insert(conn: impl SqliteExecutor<'_>, d: &NewDraft<'_>) -> Result<Draft, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO drafts (draft_message_id, user_id, thread_id, content, revises_draft_id, \
+                             feedback, agent_run_id, answers_message) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+    ))
+    .bind(d.draft_message_id)
+    .bind(d.user_id)
+    .bind(d.thread_id)
+    .bind(d.content)
+    .bind(d.revises_draft_id)
+    .bind(d.feedback)
+    .bind(d.agent_run_id)
+    .bind(d.answers_message)
+    .fetch_one(conn)
+    .await
+}
+
+/// A draft of the given user by its external id; another user's draft is not found.
+pub async fn find_for_user(
+    conn: impl SqliteExecutor<'_>,
+    user_id: i64,
+    draft_message_id: &str,
+) -> Result<Option<Draft>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM drafts WHERE draft_message_id = ? AND user_id = ?"
+    ))
+    .bind(draft_message_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Marks the thread's pending draft superseded; returns its external id if there was one.
+pub async fn supersede_pending(
+    conn: impl SqliteExecutor<'_>,
+    thread_id: i64,
+    now: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE drafts SET status = 'superseded', decided_at = ? \
+         WHERE thread_id = ? AND status = 'pending' RETURNING draft_message_id",
+    )
+    .bind(now)
+    .bind(thread_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Moves a pending draft to `status`; returns false if it was no longer pending.
+pub async fn decide(
+    conn: impl SqliteExecutor<'_>,
+    draft_id: i64,
+    status: DraftStatus,
+    final_content: Option<&str>,
+    now: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE drafts SET status = ?, final_content = ?, decided_at = ? \
+         WHERE id = ? AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(final_content)
+    .bind(now)
+    .bind(draft_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A pending draft with the name of its thread, as the review queue lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingDraft {
+    pub draft_message_id: String,
+    pub thread_id: i64,
+    pub thread_name: String,
+    pub content: String,
+    pub feedback: Option<String>,
+    pub revises: Option<String>,
+    pub created_at: String,
+}
+
+/// The user's drafts waiting for review, newest first.
+pub async fn list_pending(
+    pool: &SqlitePool,
+    user_id: i64,
+) -> Result<Vec<PendingDraft>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.draft_message_id, d.thread_id, t.name AS thread_name, d.content, d.feedback, \
+                p.draft_message_id AS revises, d.created_at \
+         FROM drafts d \
+         JOIN threads t ON t.id = d.thread_id \
+         LEFT JOIN drafts p ON p.id = d.revises_draft_id \
+         WHERE d.user_id = ? AND d.status = 'pending' \
+         ORDER BY d.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,106 @@
+//! The `messages` table.
+
+use std::collections::HashSet;
+
+use sqlx::{SqliteExecutor, SqlitePool};
+
+/// A stored message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub thread_id: i64,
+    pub message_id: String,
+    pub sender_name: String,
+    pub raw_date: String,
+    pub raw_time: String,
+    pub sent_at: Option<String>,
+    pub content: String,
+    pub is_mine: bool,
+    pub received_at: String,
+}
+
+/// A message about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub user_id: i64,
+    pub thread_id: i64,
+    pub message_id: &'a str,
+    pub sender_name: &'a str,
+    pub raw_date: &'a str,
+    pub raw_time: &'a str,
+    pub sent_at: Option<&'a str>,
+    pub sort_key: &'a str,
+    pub content: &'a str,
+    pub is_mine: bool,
+    pub received_at: &'a str,
+}
+
+/// Which of `message_ids` the user already has.
+pub async fn existing_ids(
+    conn: impl SqliteExecutor<'_>,
+    user_id: i64,
+    message_ids: &[&str],
+) -> Result<HashSet<String>, sqlx::Error> {
+    // One JSON parameter instead of a placeholder per id keeps a single cached statement
+    // for any number of ids.
+    let ids = serde_json::to_string(message_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT message_id FROM messages \
+         WHERE user_id = ? AND message_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(user_id)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Stores a message unless the user already has one with its id; returns whether it was new.
+pub async fn insert(
+    conn: impl SqliteExecutor<'_>,
+    m: &NewMessage<'_>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO messages (user_id, thread_id, message_id, sender_name, raw_date, raw_time, \
+                               sent_at, sort_key, content, is_mine, received_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id, message_id) DO NOTHING",
+    )
+    .bind(m.user_id)
+    .bind(m.thread_id)
+    .bind(m.message_id)
+    .bind(m.sender_name)
+    .bind(m.raw_date)
+    .bind(m.raw_time)
+    .bind(m.sent_at)
+    .bind(m.sort_key)
+    .bind(m.content)
+    .bind(m.is_mine)
+    .bind(m.received_at)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The ordering key of the thread's last message, if it has any.
+pub async fn last_sort_key(
+    conn: impl SqliteExecutor<'_>,
+    thread_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(sort_key) FROM messages WHERE thread_id = ?")
+        .bind(thread_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// A thread's messages in conversation order: by time, then by arrival.
+pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, thread_id, message_id, sender_name, raw_date, raw_time, sent_at, content, \
+                is_mine, received_at \
+         FROM messages WHERE thread_id = ? ORDER BY sort_key, id",
+    )
+    .bind(thread_id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,64 @@
+//! The `threads` table.
+
+use sqlx::{SqliteExecutor, SqlitePool};
+
+/// A conversation of one user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Thread {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Creates the thread if it does not exist yet and marks it updated; returns its id.
+pub async fn upsert(
+    conn: impl SqliteExecutor<'_>,
+    user_id: i64,
+    name: &str,
+    now: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO threads (user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (user_id, name) DO UPDATE SET updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// A thread of the given user, by id.
+pub async fn find(
+    pool: &SqlitePool,
+    user_id: i64,
+    thread_id: i64,
+) -> Result<Option<Thread>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, name, created_at, updated_at FROM threads WHERE id = ? AND user_id = ?",
+    )
+    .bind(thread_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A thread of the given user, by name.
+pub async fn find_by_name(
+    pool: &SqlitePool,
+    user_id: i64,
+    name: &str,
+) -> Result<Option<Thread>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, name, created_at, updated_at FROM threads \
+         WHERE user_id = ? AND name = ?",
+    )
+    .bind(user_id)
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+}

@@ -1,0 +1,103 @@
+//! The `api_tokens` table. Only hashes of tokens are stored.
+
+use sqlx::SqlitePool;
+
+use super::users::User;
+
+/// A token as listed to its owner (never the secret itself).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub label: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// Stores a new token for a user.
+pub async fn insert(
+    pool: &SqlitePool,
+    user_id: i64,
+    label: &str,
+    token_hash: &str,
+    prefix: &str,
+) -> Result<TokenInfo, sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO api_tokens (user_id, label, token_hash, prefix) VALUES (?, ?, ?, ?) \
+         RETURNING id, label, prefix, created_at, last_used_at, revoked_at",
+    )
+    .bind(user_id)
+    .bind(label)
+    .bind(token_hash)
+    .bind(prefix)
+    .fetch_one(pool)
+    .await
+}
+
+/// A live token and the user it belongs to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenOwner {
+    pub token_id: i64,
+    pub last_used_at: Option<String>,
+    #[sqlx(flatten)]
+    pub user: User,
+}
+
+/// The user a live (not revoked) token belongs to.
+pub async fn find_user(
+    pool: &SqlitePool,
+    token_hash: &str,
+) -> Result<Option<TokenOwner>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.display_name, u.my_names, u.style_notes, \
+                u.created_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Records when a token was used.
+pub async fn touch(pool: &SqlitePool, token_id: i64, now: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(token_id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// A user's tokens, newest first, revoked ones included.
+pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, label, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
+         WHERE user_id = ? ORDER BY id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Revokes a token; `user_id` limits it to one owner when given. Returns whether a live
+/// token was revoked.
+pub async fn revoke(
+    pool: &SqlitePool,
+    token_id: i64,
+    user_id: Option<i64>,
+    now: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = ? \
+         WHERE id = ? AND revoked_at IS NULL AND (? IS NULL OR user_id = ?)",
+    )
+    .bind(now)
+    .bind(token_id)
+    .bind(user_id)
+    .bind(user_id)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -1,0 +1,58 @@
+//! The `users` table.
+
+use sqlx::SqlitePool;
+
+/// A user as the application sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    /// The stable external id, the contract's `user_id`.
+    pub name: String,
+    pub display_name: String,
+    #[sqlx(json)]
+    pub my_names: Vec<String>,
+    pub style_notes: String,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, name, display_name, my_names, style_notes, created_at";
+
+/// Creates a user. "My names" start as the account name and the display name.
+pub async fn create(
+    pool: &SqlitePool,
+    name: &str,
+    display_name: &str,
+    password_hash: Option<&str>,
+) -> Result<User, sqlx::Error> {
+    let mut my_names = vec![name.to_owned()];
+    if !display_name.eq_ignore_ascii_case(name) {
+        my_names.push(display_name.to_owned());
+    }
+    let my_names = serde_json::to_string(&my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query_as(&format!(
+        "INSERT INTO users (name, display_name, my_names, password_hash) VALUES (?, ?, ?, ?) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(name)
+    .bind(display_name)
+    .bind(my_names)
+    .bind(password_hash)
+    .fetch_one(pool)
+    .await
+}
+
+/// Finds a user by their external id.
+pub async fn find_by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE name = ?"))
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Finds a user by their row id.
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}

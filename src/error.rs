@@ -1,0 +1,134 @@
+//! `AppError`: every way a request can fail, and how each is shown to a client.
+//!
+//! The JSON face is `{"error": {"code", "message"}}` (plus `field` when one field is at
+//! fault). Causes of a 5xx are logged with `tracing` and never sent to the client.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The body could not be read as the content type it claims (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A field is missing, of the wrong type, or out of range (422).
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// No credentials, or credentials that are not valid (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials that do not allow this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing there, or nothing the caller may see (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state, e.g. a draft no longer pending (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than the limit (413).
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// The body is in a format this endpoint does not take (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Too many requests; try again after the given number of seconds (429).
+    #[error("too many requests; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Anything else that is our fault.
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 naming the field at fault.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Database(e) if is_overloaded(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code clients can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Invalid { .. } => "invalid_field",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Database(e) if is_overloaded(e) => "unavailable",
+            Self::Database(_) | Self::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client is told: the error itself for 4xx, a generic line for 5xx.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Database(e) if is_overloaded(e) => {
+                "the server is busy; try again shortly".to_owned()
+            }
+            Self::Database(_) | Self::Internal(_) => {
+                "something went wrong on our side; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+fn is_overloaded(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::PoolTimedOut)
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut body = json!({ "code": self.code(), "message": self.public_message() });
+        if let Self::Invalid { field, .. } = &self {
+            body["field"] = json!(field);
+        }
+        let mut response = (status, Json(json!({ "error": body }))).into_response();
+        match &self {
+            Self::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,22 @@
+//! draftdesk: reply drafts for your conversations, written by an LLM agent, reviewed by you.
+
+/// The JSON API kept from the old backend.
+pub mod api;
+/// Shared state, the router and serving.
+pub mod app;
+/// API tokens and passwords.
+pub mod auth;
+/// The command line.
+pub mod cli;
+/// Settings from the environment and flags.
+pub mod config;
+/// Every SQL statement, one file per table.
+pub mod db;
+/// How errors are shown to clients.
+pub mod error;
+/// Taking in new messages.
+pub mod inbox;
+/// Feedback, approve and reject.
+pub mod review;
+/// Lenient date and time labels.
+pub mod timestamp;

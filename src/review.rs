@@ -1,0 +1,95 @@
+//! Review actions on drafts: feedback (queues a revision), reject and approve.
+
+use serde_json::json;
+
+use crate::db::drafts::{Draft, DraftStatus};
+use crate::db::jobs::JobKind;
+use crate::db::users::User;
+use crate::db::{self, Db};
+use crate::error::AppError;
+
+/// Finds a draft of the user that is still waiting for review.
+async fn pending_draft(
+    conn: &mut sqlx::SqliteConnection,
+    user: &User,
+    draft_message_id: &str,
+) -> Result<Draft, AppError> {
+    let draft = db::drafts::find_for_user(&mut *conn, user.id, draft_message_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no draft with id '{draft_message_id}'")))?;
+    if draft.status != DraftStatus::Pending {
+        return Err(AppError::Conflict(format!(
+            "draft '{draft_message_id}' is {} and no longer waiting for review",
+            draft.status.as_str()
+        )));
+    }
+    Ok(draft)
+}
+
+/// Queues a revision of a pending draft from the reviewer's feedback; returns the job id.
+pub async fn give_feedback(
+    db: &Db,
+    user: &User,
+    draft_message_id: &str,
+    feedback: &str,
+) -> Result<i64, AppError> {
+    let mut tx = db.write.begin().await?;
+    let draft = pending_draft(&mut tx, user, draft_message_id).await?;
+    let payload = json!({ "draft_id": draft.id, "feedback": feedback }).to_string();
+    let now = db::now();
+    let job_id = db::jobs::insert(
+        &mut *tx,
+        JobKind::Revise,
+        user.id,
+        draft.thread_id,
+        &payload,
+        &now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(job_id)
+}
+
+/// Rejects a pending draft: it leaves the review queue.
+pub async fn reject(db: &Db, user: &User, draft_message_id: &str) -> Result<Draft, AppError> {
+    decide(db, user, draft_message_id, DraftStatus::Rejected, None).await
+}
+
+/// Approves a pending draft with its final text (the draft's own when not edited).
+pub async fn approve(
+    db: &Db,
+    user: &User,
+    draft_message_id: &str,
+    final_content: Option<&str>,
+) -> Result<Draft, AppError> {
+    decide(
+        db,
+        user,
+        draft_message_id,
+        DraftStatus::Approved,
+        final_content,
+    )
+    .await
+}
+
+async fn decide(
+    db: &Db,
+    user: &User,
+    draft_message_id: &str,
+    status: DraftStatus,
+    final_content: Option<&str>,
+) -> Result<Draft, AppError> {
+    let mut tx = db.write.begin().await?;
+    let mut draft = pending_draft(&mut tx, user, draft_message_id).await?;
+    let final_content = match status {
+        DraftStatus::Approved => Some(final_content.unwrap_or(&draft.content).to_owned()),
+        _ => None,
+    };
+    let now = db::now();
+    db::drafts::decide(&mut *tx, draft.id, status, final_content.as_deref(), &now).await?;
+    tx.commit().await?;
+    draft.status = status;
+    draft.final_content = final_content;
+    draft.decided_at = Some(now);
+    Ok(draft)
+}
