@@ -44,8 +44,10 @@ pub fn router() -> Router<AppState> {
         .layer(cors)
 }
 
-/// The route at `path` and at `path/`.
+/// The route at `path` and at `path/`. OPTIONS is routed too, so that CORS preflights
+/// reach the CORS layer instead of the "method not allowed" fallback.
 fn both(path: &str, handler: MethodRouter<AppState>) -> Router<AppState> {
+    let handler = handler.options(|| async { StatusCode::NO_CONTENT });
     Router::new()
         .route(path, handler.clone())
         .route(&format!("{path}/"), handler)

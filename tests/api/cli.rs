@@ -1,0 +1,149 @@
+//! The `draftdesk` binary's subcommands, run as a newcomer would run them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use draftdesk::app::Application;
+use draftdesk::config::Config;
+use serde_json::json;
+
+use crate::helpers::{error_body, json_body, message};
+
+fn draftdesk(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("BIND_ADDR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("written");
+    }
+    child.wait_with_output().expect("the binary ends")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("nested/cli.db").display());
+
+    let out = draftdesk(&url, &["migrate"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = draftdesk(
+        &url,
+        &["user", "add", "jo", "--display-name", "Jo Smith", "--password-stdin"],
+        Some("a long password\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = draftdesk(&url, &["user", "add", "jo"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+
+    let out = draftdesk(&url, &["token", "create", "jo", "--label", "plugin"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("ddt_"))
+        .expect("the token is printed")
+        .to_owned();
+    let stored: i64 = {
+        let app = Application::build(Config::for_database(url.clone()))
+            .await
+            .expect("app builds");
+        let db = app.state().db.clone();
+        let address = format!("http://{}", app.local_addr().expect("address"));
+        tokio::spawn(app.serve(std::future::pending()));
+        let client = reqwest::Client::new();
+        let body = json!({"user_id": "jo", "thread_name": "t", "messages": [message("1", "Al", "hi")]});
+        let response = client
+            .post(format!("{address}/send-messages/"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        json_body(response, 202).await;
+
+        let list = draftdesk(&url, &["token", "list", "jo"], None);
+        assert!(stdout(&list).contains("plugin"), "{}", stdout(&list));
+        assert!(!stdout(&list).contains(&token), "the secret must not be listed");
+        let id = stdout(&list)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split('\t').next())
+            .expect("a token row")
+            .to_owned();
+        let out = draftdesk(&url, &["token", "revoke", &id], None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let response = client
+            .get(format!("{address}/draft-messages/?user_id=jo"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("sent");
+        error_body(response, 401).await;
+
+        sqlx::query_scalar("SELECT count(*) FROM api_tokens WHERE token_hash = ?")
+            .bind(draftdesk::auth::hash_token(&token))
+            .fetch_one(&db.read)
+            .await
+            .expect("query")
+    };
+    assert_eq!(stored, 1, "only the token's hash is stored");
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_and_names_the_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        .env("BIND_ADDR", "not-an-address")
+        .env("DATABASE_URL", "sqlite://unused.db")
+        .arg("serve")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("BIND_ADDR"), "{}", stderr(&out));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        .env("DATABASE_URL", "postgres://localhost/x")
+        .arg("migrate")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("DATABASE_URL"), "{}", stderr(&out));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["token", "list", "--help"],
+        vec!["token", "revoke", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage"), "{args:?}: {}", stdout(&out));
+    }
+}

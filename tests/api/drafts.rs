@@ -1,0 +1,191 @@
+//! The review endpoints: listing drafts, feedback, reject, approve.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, error_body, json_body, message, spawn_app};
+
+/// An app with one thread "Anna" and a pending draft for it.
+async fn app_with_draft() -> (TestApp, String) {
+    let app = spawn_app().await;
+    json_body(app.send("Anna", json!([message("a1", "Anna", "Coffee?")])).await, 202).await;
+    let draft = app.insert_draft("anna", "Anna", "Happy to! Tuesday 10:00?").await;
+    (app, draft)
+}
+
+#[tokio::test]
+async fn pending_drafts_are_listed_newest_first_with_the_contract_fields() {
+    let (app, first) = app_with_draft().await;
+    json_body(app.send("Ben", json!([message("b1", "Ben", "Call?")])).await, 202).await;
+    let second = app.insert_draft("anna", "Ben", "Sure, when?").await;
+
+    for path in ["/draft-messages/?user_id=anna", "/draft-messages?user_id=anna"] {
+        let body = json_body(app.get(path).await, 200).await;
+        let drafts = body["draft_messages"].as_array().expect("a list");
+        assert_eq!(drafts.len(), 2);
+        assert_eq!(drafts[0]["draft_message_id"], second.as_str());
+        assert_eq!(drafts[0]["thread_name"], "Ben");
+        assert_eq!(drafts[0]["draft_message_content"], "Sure, when?");
+        assert_eq!(drafts[1]["draft_message_id"], first.as_str());
+    }
+}
+
+#[tokio::test]
+async fn feedback_queues_a_revise_job_and_answers_202() {
+    let (app, draft) = app_with_draft().await;
+    let body = json_body(
+        app.post(
+            "/process-feedback/",
+            &json!({"user_id": "anna", "draft_message_id": draft, "feedback": "shorter, offer Tuesday"}),
+        )
+        .await,
+        202,
+    )
+    .await;
+    let job_id = body["job_id"].as_i64().expect("a job id");
+    let (kind, payload): (String, String) =
+        sqlx::query_as("SELECT kind, payload FROM jobs WHERE id = ?")
+            .bind(job_id)
+            .fetch_one(&app.db.read)
+            .await
+            .expect("job stored");
+    assert_eq!(kind, "revise");
+    let payload: serde_json::Value = serde_json::from_str(&payload).expect("JSON payload");
+    assert_eq!(payload["feedback"], "shorter, offer Tuesday");
+    // The draft stays pending until the revision exists.
+    assert_eq!(app.draft_status(&draft).await, "pending");
+}
+
+#[tokio::test]
+async fn rejecting_a_draft_takes_it_out_of_the_queue() {
+    let (app, draft) = app_with_draft().await;
+    let body = json_body(
+        app.post("/reject-draft/", &json!({"user_id": "anna", "draft_message_id": draft}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(body["status"], "rejected");
+    assert_eq!(app.draft_status(&draft).await, "rejected");
+    let listed = json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    assert_eq!(listed["draft_messages"], json!([]));
+}
+
+#[tokio::test]
+async fn approving_keeps_the_edited_final_text() {
+    let (app, draft) = app_with_draft().await;
+    let body = json_body(
+        app.post(
+            "/approve-draft",
+            &json!({"user_id": "anna", "draft_message_id": draft, "final_content": "Tuesday 10:00 works!"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(body["status"], "approved");
+    assert_eq!(body["final_content"], "Tuesday 10:00 works!");
+    let stored: (String, Option<String>) =
+        sqlx::query_as("SELECT status, final_content FROM drafts WHERE draft_message_id = ?")
+            .bind(&draft)
+            .fetch_one(&app.db.read)
+            .await
+            .expect("draft");
+    assert_eq!(stored, ("approved".into(), Some("Tuesday 10:00 works!".into())));
+}
+
+#[tokio::test]
+async fn approving_without_an_edit_keeps_the_draft_text() {
+    let (app, draft) = app_with_draft().await;
+    let body = json_body(
+        app.post("/approve-draft/", &json!({"user_id": "anna", "draft_message_id": draft}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(body["final_content"], "Happy to! Tuesday 10:00?");
+}
+
+#[tokio::test]
+async fn acting_on_a_draft_that_is_no_longer_pending_is_a_conflict() {
+    let (app, draft) = app_with_draft().await;
+    json_body(
+        app.post("/reject-draft/", &json!({"user_id": "anna", "draft_message_id": draft}))
+            .await,
+        200,
+    )
+    .await;
+    for (path, extra) in [
+        ("/reject-draft/", json!({})),
+        ("/approve-draft/", json!({})),
+        ("/process-feedback/", json!({"feedback": "shorter"})),
+    ] {
+        let mut body = json!({"user_id": "anna", "draft_message_id": draft});
+        body.as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        let error = error_body(app.post(path, &body).await, 409).await;
+        assert!(error["message"].as_str().unwrap_or("").contains("rejected"), "{error}");
+    }
+    assert_eq!(app.draft_status(&draft).await, "rejected");
+    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'").await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_draft_is_not_found() {
+    let app = spawn_app().await;
+    for path in ["/reject-draft/", "/approve-draft/"] {
+        error_body(
+            app.post(path, &json!({"user_id": "anna", "draft_message_id": "nope"})).await,
+            404,
+        )
+        .await;
+    }
+    error_body(
+        app.post(
+            "/process-feedback/",
+            &json!({"user_id": "anna", "draft_message_id": 42, "feedback": "x"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn review_endpoints_take_form_posts() {
+    let (app, draft) = app_with_draft().await;
+    let response = app
+        .client
+        .post(app.url("/process-feedback/"))
+        .bearer_auth(&app.token)
+        .form(&[("user_id", "anna"), ("draft_message_id", draft.as_str()), ("feedback", "warmer")])
+        .send()
+        .await
+        .expect("sent");
+    json_body(response, 202).await;
+    let response = app
+        .client
+        .post(app.url("/approve-draft/"))
+        .bearer_auth(&app.token)
+        .form(&[("user_id", "anna"), ("draft_message_id", draft.as_str()), ("final_content", "Yes!")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(json_body(response, 200).await["final_content"], "Yes!");
+}
+
+#[tokio::test]
+async fn blank_feedback_is_refused_and_queues_nothing() {
+    let (app, draft) = app_with_draft().await;
+    let error = error_body(
+        app.post(
+            "/process-feedback/",
+            &json!({"user_id": "anna", "draft_message_id": draft, "feedback": "   "}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error["field"], "feedback");
+    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'").await, 0);
+}

@@ -1,0 +1,10 @@
+//! The integration tests: one binary, each test starts the real app on port 0 with a
+//! fresh SQLite file and talks to it over HTTP.
+
+mod auth;
+mod cli;
+mod drafts;
+mod errors;
+mod helpers;
+mod jobs;
+mod send_messages;
