@@ -75,12 +75,11 @@ pub async fn accept(
 
     // The common case for integrations that resend the whole thread: nothing new. Answer
     // it from a read connection so it never waits on the single writer.
-    let known = db::messages::existing_ids(&db.read, user.id, &ids).await?;
-    if ids.iter().all(|id| known.contains(*id)) {
-        let thread = db::threads::find_by_name(&db.read, user.id, thread_name).await?;
+    let known = db::messages::known(&db.read, user.id, thread_name, &ids).await?;
+    if ids.iter().all(|id| known.message_ids.contains(*id)) {
         return Ok(Accepted {
             new_messages: 0,
-            thread_id: thread.map(|t| t.id),
+            thread_id: known.thread_id,
             job_id: None,
             superseded_draft: None,
         });

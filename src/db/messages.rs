@@ -35,24 +35,40 @@ pub struct NewMessage<'a> {
     pub received_at: &'a str,
 }
 
-/// Which of `message_ids` the user already has.
-pub async fn existing_ids(
+/// What the user already has of a batch: which message ids are stored, and the id of
+/// the named thread if any of them are in it.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub message_ids: HashSet<String>,
+    pub thread_id: Option<i64>,
+}
+
+/// Which of `message_ids` the user already has, in one query (the resend fast path).
+pub async fn known(
     conn: impl SqliteExecutor<'_>,
     user_id: i64,
+    thread_name: &str,
     message_ids: &[&str],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<Known, sqlx::Error> {
     // One JSON parameter instead of a placeholder per id keeps a single cached statement
     // for any number of ids.
     let ids = serde_json::to_string(message_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT message_id FROM messages \
-         WHERE user_id = ? AND message_id IN (SELECT value FROM json_each(?))",
+    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT m.message_id, CASE WHEN t.name = ? THEN t.id END \
+         FROM messages m JOIN threads t ON t.id = m.thread_id \
+         WHERE m.user_id = ? AND m.message_id IN (SELECT value FROM json_each(?))",
     )
+    .bind(thread_name)
     .bind(user_id)
     .bind(ids)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().collect())
+    let mut known = Known::default();
+    for (message_id, thread_id) in rows {
+        known.thread_id = known.thread_id.or(thread_id);
+        known.message_ids.insert(message_id);
+    }
+    Ok(known)
 }
 
 /// Stores a message unless the user already has one with its id; returns whether it was new.

@@ -14,7 +14,10 @@ async fn a_request_without_a_token_is_unauthorized() {
         .await
         .expect("sent");
     assert_eq!(
-        response.headers().get("www-authenticate").map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.as_bytes()),
         Some(&b"Bearer"[..])
     );
     error_body(response, 401).await;
@@ -23,7 +26,11 @@ async fn a_request_without_a_token_is_unauthorized() {
 #[tokio::test]
 async fn a_wrong_token_or_scheme_is_unauthorized() {
     let app = spawn_app().await;
-    for header in ["Bearer ddt_not_a_real_token", "Basic YW5uYTpwdw==", "Bearer "] {
+    for header in [
+        "Bearer ddt_not_a_real_token",
+        "Basic YW5uYTpwdw==",
+        "Bearer ",
+    ] {
         let response = app
             .client
             .get(app.url("/draft-messages/?user_id=anna"))
@@ -54,7 +61,8 @@ async fn a_user_id_that_is_not_the_tokens_user_is_forbidden() {
 #[tokio::test]
 async fn the_token_works_as_a_path_prefix() {
     let app = spawn_app().await;
-    let body = json!({"user_id": "anna", "thread_name": "Pat", "messages": [message("p1", "Pat", "hi")]});
+    let body =
+        json!({"user_id": "anna", "thread_name": "Pat", "messages": [message("p1", "Pat", "hi")]});
     let response = app
         .client
         .post(app.url(&format!("/t/{}/send-messages/", app.token)))
@@ -94,7 +102,12 @@ async fn a_revoked_token_stops_working_at_once() {
 async fn one_user_never_sees_or_changes_another_users_drafts_or_jobs() {
     let app = spawn_app().await;
     let bob = app.add_user("bob").await;
-    let sent = json_body(app.send("Secret", json!([message("s1", "Zed", "private")])).await, 202).await;
+    let sent = json_body(
+        app.send("Secret", json!([message("s1", "Zed", "private")]))
+            .await,
+        202,
+    )
+    .await;
     let job = sent["job_id"].as_i64().expect("job");
     let draft = app.insert_draft("anna", "Secret", "anna's draft").await;
 
@@ -150,7 +163,10 @@ async fn cors_preflights_are_answered_for_any_origin() {
         .request(reqwest::Method::OPTIONS, app.url("/send-messages/"))
         .header("origin", "https://www.linkedin.com")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization, content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
         .send()
         .await
         .expect("sent");

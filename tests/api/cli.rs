@@ -47,7 +47,14 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = draftdesk(
         &url,
-        &["user", "add", "jo", "--display-name", "Jo Smith", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "jo",
+            "--display-name",
+            "Jo Smith",
+            "--password-stdin",
+        ],
         Some("a long password\n"),
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -70,7 +77,8 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
         let address = format!("http://{}", app.local_addr().expect("address"));
         tokio::spawn(app.serve(std::future::pending()));
         let client = reqwest::Client::new();
-        let body = json!({"user_id": "jo", "thread_name": "t", "messages": [message("1", "Al", "hi")]});
+        let body =
+            json!({"user_id": "jo", "thread_name": "t", "messages": [message("1", "Al", "hi")]});
         let response = client
             .post(format!("{address}/send-messages/"))
             .bearer_auth(&token)
@@ -82,7 +90,10 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
 
         let list = draftdesk(&url, &["token", "list", "jo"], None);
         assert!(stdout(&list).contains("plugin"), "{}", stdout(&list));
-        assert!(!stdout(&list).contains(&token), "the secret must not be listed");
+        assert!(
+            !stdout(&list).contains(&token),
+            "the secret must not be listed"
+        );
         let id = stdout(&list)
             .lines()
             .nth(1)

@@ -7,18 +7,33 @@ use crate::helpers::{TestApp, error_body, json_body, message, spawn_app};
 /// An app with one thread "Anna" and a pending draft for it.
 async fn app_with_draft() -> (TestApp, String) {
     let app = spawn_app().await;
-    json_body(app.send("Anna", json!([message("a1", "Anna", "Coffee?")])).await, 202).await;
-    let draft = app.insert_draft("anna", "Anna", "Happy to! Tuesday 10:00?").await;
+    json_body(
+        app.send("Anna", json!([message("a1", "Anna", "Coffee?")]))
+            .await,
+        202,
+    )
+    .await;
+    let draft = app
+        .insert_draft("anna", "Anna", "Happy to! Tuesday 10:00?")
+        .await;
     (app, draft)
 }
 
 #[tokio::test]
 async fn pending_drafts_are_listed_newest_first_with_the_contract_fields() {
     let (app, first) = app_with_draft().await;
-    json_body(app.send("Ben", json!([message("b1", "Ben", "Call?")])).await, 202).await;
+    json_body(
+        app.send("Ben", json!([message("b1", "Ben", "Call?")]))
+            .await,
+        202,
+    )
+    .await;
     let second = app.insert_draft("anna", "Ben", "Sure, when?").await;
 
-    for path in ["/draft-messages/?user_id=anna", "/draft-messages?user_id=anna"] {
+    for path in [
+        "/draft-messages/?user_id=anna",
+        "/draft-messages?user_id=anna",
+    ] {
         let body = json_body(app.get(path).await, 200).await;
         let drafts = body["draft_messages"].as_array().expect("a list");
         assert_eq!(drafts.len(), 2);
@@ -59,8 +74,11 @@ async fn feedback_queues_a_revise_job_and_answers_202() {
 async fn rejecting_a_draft_takes_it_out_of_the_queue() {
     let (app, draft) = app_with_draft().await;
     let body = json_body(
-        app.post("/reject-draft/", &json!({"user_id": "anna", "draft_message_id": draft}))
-            .await,
+        app.post(
+            "/reject-draft/",
+            &json!({"user_id": "anna", "draft_message_id": draft}),
+        )
+        .await,
         200,
     )
     .await;
@@ -90,15 +108,21 @@ async fn approving_keeps_the_edited_final_text() {
             .fetch_one(&app.db.read)
             .await
             .expect("draft");
-    assert_eq!(stored, ("approved".into(), Some("Tuesday 10:00 works!".into())));
+    assert_eq!(
+        stored,
+        ("approved".into(), Some("Tuesday 10:00 works!".into()))
+    );
 }
 
 #[tokio::test]
 async fn approving_without_an_edit_keeps_the_draft_text() {
     let (app, draft) = app_with_draft().await;
     let body = json_body(
-        app.post("/approve-draft/", &json!({"user_id": "anna", "draft_message_id": draft}))
-            .await,
+        app.post(
+            "/approve-draft/",
+            &json!({"user_id": "anna", "draft_message_id": draft}),
+        )
+        .await,
         200,
     )
     .await;
@@ -109,8 +133,11 @@ async fn approving_without_an_edit_keeps_the_draft_text() {
 async fn acting_on_a_draft_that_is_no_longer_pending_is_a_conflict() {
     let (app, draft) = app_with_draft().await;
     json_body(
-        app.post("/reject-draft/", &json!({"user_id": "anna", "draft_message_id": draft}))
-            .await,
+        app.post(
+            "/reject-draft/",
+            &json!({"user_id": "anna", "draft_message_id": draft}),
+        )
+        .await,
         200,
     )
     .await;
@@ -124,10 +151,17 @@ async fn acting_on_a_draft_that_is_no_longer_pending_is_a_conflict() {
             .expect("object")
             .extend(extra.as_object().expect("object").clone());
         let error = error_body(app.post(path, &body).await, 409).await;
-        assert!(error["message"].as_str().unwrap_or("").contains("rejected"), "{error}");
+        assert!(
+            error["message"].as_str().unwrap_or("").contains("rejected"),
+            "{error}"
+        );
     }
     assert_eq!(app.draft_status(&draft).await, "rejected");
-    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -135,7 +169,11 @@ async fn an_unknown_draft_is_not_found() {
     let app = spawn_app().await;
     for path in ["/reject-draft/", "/approve-draft/"] {
         error_body(
-            app.post(path, &json!({"user_id": "anna", "draft_message_id": "nope"})).await,
+            app.post(
+                path,
+                &json!({"user_id": "anna", "draft_message_id": "nope"}),
+            )
+            .await,
             404,
         )
         .await;
@@ -158,7 +196,11 @@ async fn review_endpoints_take_form_posts() {
         .client
         .post(app.url("/process-feedback/"))
         .bearer_auth(&app.token)
-        .form(&[("user_id", "anna"), ("draft_message_id", draft.as_str()), ("feedback", "warmer")])
+        .form(&[
+            ("user_id", "anna"),
+            ("draft_message_id", draft.as_str()),
+            ("feedback", "warmer"),
+        ])
         .send()
         .await
         .expect("sent");
@@ -167,7 +209,11 @@ async fn review_endpoints_take_form_posts() {
         .client
         .post(app.url("/approve-draft/"))
         .bearer_auth(&app.token)
-        .form(&[("user_id", "anna"), ("draft_message_id", draft.as_str()), ("final_content", "Yes!")])
+        .form(&[
+            ("user_id", "anna"),
+            ("draft_message_id", draft.as_str()),
+            ("final_content", "Yes!"),
+        ])
         .send()
         .await
         .expect("sent");
@@ -187,5 +233,9 @@ async fn blank_feedback_is_refused_and_queues_nothing() {
     )
     .await;
     assert_eq!(error["field"], "feedback");
-    assert_eq!(app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'")
+            .await,
+        0
+    );
 }

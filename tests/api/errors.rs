@@ -17,7 +17,10 @@ async fn a_missing_field_is_named() {
     assert_eq!(error["code"], "invalid_field");
     assert_eq!(error["field"], "messages[0]");
     assert!(
-        error["message"].as_str().unwrap_or("").contains("sender_name"),
+        error["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("sender_name"),
         "{error}"
     );
     assert_eq!(app.count("SELECT count(*) FROM threads").await, 0);
@@ -35,7 +38,10 @@ async fn a_field_of_the_wrong_type_is_named() {
     let error = error_body(response, 422).await;
     assert_eq!(error["field"], "messages[0].sender_name");
     let response = app
-        .post("/send-messages/", &json!({"user_id": "anna", "thread_name": "x", "messages": "hi"}))
+        .post(
+            "/send-messages/",
+            &json!({"user_id": "anna", "thread_name": "x", "messages": "hi"}),
+        )
         .await;
     assert_eq!(error_body(response, 422).await["field"], "messages");
 }
@@ -44,8 +50,14 @@ async fn a_field_of_the_wrong_type_is_named() {
 async fn empty_and_blank_values_are_refused_by_name() {
     let app = spawn_app().await;
     let cases = [
-        (json!({"user_id": "anna", "thread_name": "x", "messages": []}), "messages"),
-        (json!({"user_id": "anna", "thread_name": "  ", "messages": [message("1", "A", "b")]}), "thread_name"),
+        (
+            json!({"user_id": "anna", "thread_name": "x", "messages": []}),
+            "messages",
+        ),
+        (
+            json!({"user_id": "anna", "thread_name": "  ", "messages": [message("1", "A", "b")]}),
+            "thread_name",
+        ),
         (
             json!({"user_id": "anna", "thread_name": "x", "messages": [message("1", " ", "b")]}),
             "messages[0].sender_name",

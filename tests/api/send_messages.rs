@@ -46,8 +46,11 @@ async fn new_messages_are_stored_and_a_draft_job_is_queued() {
 #[tokio::test]
 async fn resending_an_unchanged_thread_stores_nothing_and_queues_no_job() {
     let app = spawn_app().await;
-    let thread = json!([message("m1", "Bob", "Hello"), message("m2", "Bob", "Still there?")]);
-    json_body(app.send("Bob", thread.clone()).await, 202).await;
+    let thread = json!([
+        message("m1", "Bob", "Hello"),
+        message("m2", "Bob", "Still there?")
+    ]);
+    let first = json_body(app.send("Bob", thread.clone()).await, 202).await;
     // The first job finished, so a resend that queued anything would show as a new row.
     sqlx::query("UPDATE jobs SET state = 'done'")
         .execute(&app.db.write)
@@ -57,6 +60,7 @@ async fn resending_an_unchanged_thread_stores_nothing_and_queues_no_job() {
     let body = json_body(app.send("Bob", thread).await, 202).await;
     assert_eq!(body["new_messages"], 0);
     assert!(body["job_id"].is_null());
+    assert_eq!(body["thread_id"], first["thread_id"]);
     assert_eq!(app.count("SELECT count(*) FROM messages").await, 2);
     assert_eq!(app.count("SELECT count(*) FROM jobs").await, 1);
 }
@@ -92,7 +96,12 @@ async fn a_missing_message_id_is_derived_from_sender_time_and_content() {
 #[tokio::test]
 async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
     let app = spawn_app().await;
-    json_body(app.send("Carla", json!([message("c1", "Carla", "Lunch?")])).await, 202).await;
+    json_body(
+        app.send("Carla", json!([message("c1", "Carla", "Lunch?")]))
+            .await,
+        202,
+    )
+    .await;
     let draft = app.insert_draft("anna", "Carla", "Sure, Tuesday?").await;
     sqlx::query("UPDATE jobs SET state = 'done'")
         .execute(&app.db.write)
@@ -100,8 +109,14 @@ async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
         .expect("update");
 
     let body = json_body(
-        app.send("Carla", json!([message("c1", "Carla", "Lunch?"), message("c2", "Carla", "Or dinner?")]))
-            .await,
+        app.send(
+            "Carla",
+            json!([
+                message("c1", "Carla", "Lunch?"),
+                message("c2", "Carla", "Or dinner?")
+            ]),
+        )
+        .await,
         202,
     )
     .await;
@@ -109,7 +124,8 @@ async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
     assert_eq!(body["superseded_draft_message_id"], draft.as_str());
     assert_eq!(app.draft_status(&draft).await, "superseded");
     assert_eq!(
-        app.count("SELECT count(*) FROM jobs WHERE state = 'queued'").await,
+        app.count("SELECT count(*) FROM jobs WHERE state = 'queued'")
+            .await,
         1
     );
     let listed = json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
@@ -122,7 +138,8 @@ async fn a_burst_of_new_messages_coalesces_into_one_queued_job() {
     let mut job_ids = Vec::new();
     for i in 0..5 {
         let body = json_body(
-            app.send("Dan", json!([message(&format!("d{i}"), "Dan", "ping")])).await,
+            app.send("Dan", json!([message(&format!("d{i}"), "Dan", "ping")]))
+                .await,
             202,
         )
         .await;
@@ -136,7 +153,11 @@ async fn a_burst_of_new_messages_coalesces_into_one_queued_job() {
 #[tokio::test]
 async fn messages_during_a_running_job_queue_exactly_one_follow_up() {
     let app = spawn_app().await;
-    let first = json_body(app.send("Eve", json!([message("e1", "Eve", "one")])).await, 202).await;
+    let first = json_body(
+        app.send("Eve", json!([message("e1", "Eve", "one")])).await,
+        202,
+    )
+    .await;
     let running = first["job_id"].as_i64().expect("a job id");
     sqlx::query("UPDATE jobs SET state = 'running' WHERE id = ?")
         .bind(running)
@@ -144,8 +165,17 @@ async fn messages_during_a_running_job_queue_exactly_one_follow_up() {
         .await
         .expect("update");
 
-    let second = json_body(app.send("Eve", json!([message("e2", "Eve", "two")])).await, 202).await;
-    let third = json_body(app.send("Eve", json!([message("e3", "Eve", "three")])).await, 202).await;
+    let second = json_body(
+        app.send("Eve", json!([message("e2", "Eve", "two")])).await,
+        202,
+    )
+    .await;
+    let third = json_body(
+        app.send("Eve", json!([message("e3", "Eve", "three")]))
+            .await,
+        202,
+    )
+    .await;
     let follow_up = second["job_id"].as_i64().expect("a job id");
     assert_ne!(follow_up, running);
     assert_eq!(third["job_id"].as_i64(), Some(follow_up));
@@ -164,9 +194,7 @@ async fn each_thread_gets_its_own_job() {
 #[tokio::test]
 async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival() {
     let app = spawn_app().await;
-    let m = |id: &str, date: &str, time: &str, text: &str| {
-        json!({"message_id": id, "sender_name": "Fay", "date": date, "time": time, "message_content": text})
-    };
+    let m = |id: &str, date: &str, time: &str, text: &str| json!({"message_id": id, "sender_name": "Fay", "date": date, "time": time, "message_content": text});
     let body = json_body(
         app.send(
             "Fay",
@@ -174,7 +202,12 @@ async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival()
                 m("f3", "2026-01-30", "8:48 PM", "third"),
                 m("f1", "2026-01-30", "09:15:30", "first"),
                 m("f2", "Jan 30", "14:05", "second"),
-                m("f4", "Unknown", "Unknown", "unparsed, keeps its place after second"),
+                m(
+                    "f4",
+                    "Unknown",
+                    "Unknown",
+                    "unparsed, keeps its place after second"
+                ),
             ]),
         )
         .await,
@@ -191,12 +224,25 @@ async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival()
     let contents: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(
         contents,
-        ["first", "second", "unparsed, keeps its place after second", "third"]
+        [
+            "first",
+            "second",
+            "unparsed, keeps its place after second",
+            "third"
+        ]
     );
     assert_eq!(rows[0].3.as_deref(), Some("2026-01-30T09:15:30"));
     assert_eq!(rows[1].1, "Jan 30");
-    assert!(rows[1].3.as_deref().is_some_and(|t| t.ends_with("-01-30T14:05:00")));
-    assert_eq!((rows[2].1.as_str(), rows[2].2.as_str()), ("Unknown", "Unknown"));
+    assert!(
+        rows[1]
+            .3
+            .as_deref()
+            .is_some_and(|t| t.ends_with("-01-30T14:05:00"))
+    );
+    assert_eq!(
+        (rows[2].1.as_str(), rows[2].2.as_str()),
+        ("Unknown", "Unknown")
+    );
     assert_eq!(rows[2].3, None);
     assert_eq!(rows[3].3.as_deref(), Some("2026-01-30T20:48:00"));
 }
@@ -262,7 +308,11 @@ async fn a_form_post_without_a_sender_names_the_missing_field() {
         .client
         .post(app.url("/send-messages/"))
         .bearer_auth(&app.token)
-        .form(&[("user_id", "anna"), ("thread_name", "Ida"), ("message_content", "x")])
+        .form(&[
+            ("user_id", "anna"),
+            ("thread_name", "Ida"),
+            ("message_content", "x"),
+        ])
         .send()
         .await
         .expect("sent");
@@ -278,11 +328,20 @@ async fn a_pasted_conversation_form_field_is_refused_until_the_parser_exists() {
         .client
         .post(app.url("/send-messages/"))
         .bearer_auth(&app.token)
-        .form(&[("user_id", "anna"), ("thread_name", "Ida"), ("conversation", "Ida: hi")])
+        .form(&[
+            ("user_id", "anna"),
+            ("thread_name", "Ida"),
+            ("conversation", "Ida: hi"),
+        ])
         .send()
         .await
         .expect("sent");
     let error = error_body(response, 422).await;
     assert_eq!(error["field"], "conversation");
-    assert!(error["message"].as_str().unwrap_or("").contains("not supported yet"));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not supported yet")
+    );
 }
