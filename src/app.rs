@@ -15,21 +15,31 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::agent::Agent;
 use crate::api;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::jobs::JobQueue;
+use crate::llm::LlmClient;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    pub jobs: JobQueue,
     pub config: Arc<Config>,
 }
 
 impl FromRef<AppState> for Db {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for JobQueue {
+    fn from_ref(state: &AppState) -> Self {
+        state.jobs.clone()
     }
 }
 
@@ -44,6 +54,9 @@ impl Application {
     /// picks a free port, which [`Application::local_addr`] reports.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = Db::open(&config.database_url).await?;
+        let llm = config.llm.as_ref().map(LlmClient::new).transpose()?;
+        let agent = Agent::new(llm, db.clone(), config.agent_max_iterations);
+        let jobs = JobQueue::new(db.clone(), agent, config.jobs.clone());
         let listener = TcpListener::bind(config.bind_addr).await.map_err(|e| {
             anyhow::anyhow!("BIND_ADDR: could not listen on {}: {e}", config.bind_addr)
         })?;
@@ -51,6 +64,7 @@ impl Application {
             listener,
             state: AppState {
                 db,
+                jobs,
                 config: Arc::new(config),
             },
         })

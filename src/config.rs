@@ -3,8 +3,14 @@
 //! names the variable.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
+
+use crate::llm::LlmConfig;
+
+/// OpenRouter's OpenAI-compatible API, the default model server.
+pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
 
 /// The settings as given, before they are checked.
 #[derive(Debug, Clone, Args)]
@@ -28,6 +34,81 @@ pub struct Settings {
         global = true
     )]
     pub bind_addr: String,
+
+    /// The OpenAI-compatible API to draft with (OpenRouter, OpenAI, Ollama, vLLM, ...).
+    #[arg(long, env = "LLM_BASE_URL", value_name = "LLM_BASE_URL", default_value = DEFAULT_LLM_BASE_URL, global = true)]
+    pub llm_base_url: String,
+
+    /// The API key for OpenRouter. Without any key, an offline drafter is used.
+    #[arg(
+        long,
+        env = "OPENROUTER_API_KEY",
+        value_name = "OPENROUTER_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub openrouter_api_key: Option<String>,
+
+    /// The API key for another OpenAI-compatible server (used when OPENROUTER_API_KEY is unset).
+    #[arg(
+        long,
+        env = "LLM_API_KEY",
+        value_name = "LLM_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub llm_api_key: Option<String>,
+
+    /// The model to draft with, as the server names it.
+    #[arg(
+        long,
+        env = "LLM_MODEL",
+        value_name = "LLM_MODEL",
+        default_value = "openai/gpt-4o-mini",
+        global = true
+    )]
+    pub llm_model: String,
+
+    /// How long one model request may take, in seconds.
+    #[arg(
+        long,
+        env = "LLM_TIMEOUT_SECS",
+        value_name = "LLM_TIMEOUT_SECS",
+        default_value = "60",
+        global = true
+    )]
+    pub llm_timeout_secs: String,
+
+    /// How many background jobs run at once (0: none; jobs wait in the queue).
+    #[arg(
+        long,
+        env = "JOB_CONCURRENCY",
+        value_name = "JOB_CONCURRENCY",
+        default_value = "4",
+        global = true
+    )]
+    pub job_concurrency: String,
+
+    /// How many model turns one agent run may take before it is stopped.
+    #[arg(
+        long,
+        env = "AGENT_MAX_ITERATIONS",
+        value_name = "AGENT_MAX_ITERATIONS",
+        default_value = "8",
+        global = true
+    )]
+    pub agent_max_iterations: String,
+
+    /// How long a claimed job is reserved for its worker without a heartbeat, in seconds;
+    /// a job whose worker died is taken up again after this.
+    #[arg(
+        long,
+        env = "JOB_LEASE_SECS",
+        value_name = "JOB_LEASE_SECS",
+        default_value = "60",
+        global = true
+    )]
+    pub job_lease_secs: String,
 }
 
 /// Checked settings.
@@ -35,6 +116,38 @@ pub struct Settings {
 pub struct Config {
     pub database_url: String,
     pub bind_addr: SocketAddr,
+    /// `None`: no key is configured and the offline drafter is used.
+    pub llm: Option<LlmConfig>,
+    pub jobs: JobSettings,
+    pub agent_max_iterations: u32,
+}
+
+/// How the background job queue runs.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    pub concurrency: usize,
+    pub lease: Duration,
+    /// The first retry's delay; each further retry doubles it (with jitter).
+    pub retry_base: Duration,
+    /// The longest wait between retries.
+    pub retry_cap: Duration,
+    /// How long running jobs may take to finish when the server stops.
+    pub shutdown_grace: Duration,
+    /// How often idle workers look for jobs that became due (backoff, expired leases).
+    pub poll_interval: Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            lease: Duration::from_secs(60),
+            retry_base: Duration::from_secs(2),
+            retry_cap: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
 }
 
 /// A setting with a bad value.
@@ -65,17 +178,78 @@ impl Config {
                 settings.bind_addr
             ),
         })?;
+        let api_key = [&settings.openrouter_api_key, &settings.llm_api_key]
+            .into_iter()
+            .flatten()
+            .map(|key| key.trim())
+            .find(|key| !key.is_empty())
+            .map(str::to_owned);
+        let base_url = settings.llm_base_url.trim();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError {
+                variable: "LLM_BASE_URL",
+                message: format!("'{base_url}' is not an http:// or https:// URL"),
+            });
+        }
+        let model = settings.llm_model.trim();
+        if model.is_empty() {
+            return Err(ConfigError {
+                variable: "LLM_MODEL",
+                message: "must not be empty".to_owned(),
+            });
+        }
+        let timeout = number("LLM_TIMEOUT_SECS", &settings.llm_timeout_secs, 1, 3600)?;
+        let concurrency = number("JOB_CONCURRENCY", &settings.job_concurrency, 0, 256)?;
+        let iterations = number(
+            "AGENT_MAX_ITERATIONS",
+            &settings.agent_max_iterations,
+            1,
+            100,
+        )?;
+        let lease = number("JOB_LEASE_SECS", &settings.job_lease_secs, 1, 3600)?;
         Ok(Self {
             database_url,
             bind_addr,
+            llm: api_key.map(|api_key| LlmConfig {
+                base_url: base_url.to_owned(),
+                api_key: Some(api_key),
+                model: model.to_owned(),
+                timeout: Duration::from_secs(timeout),
+            }),
+            jobs: JobSettings {
+                concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
+                lease: Duration::from_secs(lease),
+                ..JobSettings::default()
+            },
+            agent_max_iterations: u32::try_from(iterations).unwrap_or(u32::MAX),
         })
     }
 
     /// Settings for tests and tools: a database URL, any free port on loopback.
+    /// No model key (the offline drafter) and no background workers: tests drive the
+    /// queue themselves.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            llm: None,
+            jobs: JobSettings {
+                concurrency: 0,
+                ..JobSettings::default()
+            },
+            agent_max_iterations: 8,
         }
     }
+}
+
+/// Reads a whole number within `min..=max`, naming the variable when it is not one.
+fn number(variable: &'static str, raw: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| ConfigError {
+            variable,
+            message: format!("'{raw}' is not a whole number from {min} to {max}"),
+        })
 }

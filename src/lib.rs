@@ -1,5 +1,7 @@
 //! draftdesk: reply drafts for your conversations, written by an LLM agent, reviewed by you.
 
+/// The drafting agent: prompts, tools, the loop, the offline drafter.
+pub mod agent;
 /// The JSON API kept from the old backend.
 pub mod api;
 /// Shared state, the router and serving.
@@ -16,6 +18,10 @@ pub mod db;
 pub mod error;
 /// Taking in new messages.
 pub mod inbox;
+/// The durable background job queue and its workers.
+pub mod jobs;
+/// The OpenAI-compatible model client.
+pub mod llm;
 /// Feedback, approve and reject.
 pub mod review;
 /// Lenient date and time labels.

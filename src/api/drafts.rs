@@ -9,6 +9,7 @@ use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::jobs::JobQueue;
 use crate::review;
 
 const MAX_FEEDBACK: usize = 10_000;
@@ -85,6 +86,7 @@ pub struct FeedbackAccepted {
 /// `POST /process-feedback/`: queue a revision of a pending draft.
 pub async fn feedback(
     State(db): State<Db>,
+    State(jobs): State<JobQueue>,
     caller: ApiUser,
     body: JsonOrForm<FeedbackBody, FeedbackBody>,
 ) -> Result<(StatusCode, Json<FeedbackAccepted>), AppError> {
@@ -93,6 +95,7 @@ pub async fn feedback(
     let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
     let text = input::required("feedback", &body.feedback, MAX_FEEDBACK)?;
     let job_id = review::give_feedback(&db, user, draft_id, text).await?;
+    jobs.wake();
     Ok((
         StatusCode::ACCEPTED,
         Json(FeedbackAccepted {

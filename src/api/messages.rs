@@ -10,6 +10,7 @@ use super::input::{self, JsonOrForm};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::inbox::{self, IncomingMessage};
+use crate::jobs::JobQueue;
 
 const MAX_NAME: usize = 200;
 const MAX_LABEL: usize = 100;
@@ -62,6 +63,7 @@ pub struct SendMessagesResponse {
 
 pub async fn send(
     State(db): State<Db>,
+    State(jobs): State<JobQueue>,
     caller: ApiUser,
     body: JsonOrForm<SendMessagesJson, SendMessagesForm>,
 ) -> Result<(StatusCode, Json<SendMessagesResponse>), AppError> {
@@ -73,6 +75,9 @@ pub async fn send(
     let thread_name = input::required("thread_name", &body.thread_name, MAX_NAME)?.to_owned();
     let messages = validate(body.messages)?;
     let accepted = inbox::accept(&db, user, &thread_name, messages).await?;
+    if accepted.job_id.is_some() {
+        jobs.wake();
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(SendMessagesResponse {

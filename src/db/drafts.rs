@@ -160,3 +160,34 @@ pub async fn list_pending(
     .fetch_all(pool)
     .await
 }
+
+/// A draft by its row id.
+pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Draft>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM drafts WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The thread's pending draft, if it has one.
+pub async fn pending_for_thread(
+    conn: impl SqliteExecutor<'_>,
+    thread_id: i64,
+) -> Result<Option<Draft>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM drafts WHERE thread_id = ? AND status = 'pending'"
+    ))
+    .bind(thread_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Every draft of a thread, oldest first (the revision chains).
+pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Draft>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM drafts WHERE thread_id = ? ORDER BY id"
+    ))
+    .bind(thread_id)
+    .fetch_all(pool)
+    .await
+}

@@ -117,3 +117,166 @@ pub async fn find_for_user(
     .fetch_optional(pool)
     .await
 }
+
+const JOB_COLUMNS: &str = "j.id, j.kind, j.user_id, j.thread_id, t.name AS thread_name, \
+    j.payload, j.state, j.attempts, j.max_attempts, j.run_at, j.last_error, j.created_at, \
+    j.updated_at, j.finished_at";
+
+/// Claims the next job that is due, atomically: a queued job whose time has come, or a
+/// running one whose lease expired (its worker died). A thread's jobs run one at a time.
+pub async fn claim(
+    pool: &SqlitePool,
+    now: &str,
+    lease_until: &str,
+) -> Result<Option<Job>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?, \
+                updated_at = ? \
+         WHERE id = ( \
+           SELECT j.id FROM jobs j \
+           WHERE ((j.state = 'queued' AND j.run_at <= ?) \
+                  OR (j.state = 'running' AND j.locked_until < ?)) \
+             AND NOT EXISTS ( \
+               SELECT 1 FROM jobs r \
+               WHERE r.thread_id = j.thread_id AND r.id <> j.id AND r.state = 'running' \
+                 AND r.locked_until >= ?) \
+           ORDER BY j.run_at, j.id LIMIT 1) \
+         RETURNING id",
+    )
+    .bind(lease_until)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    match id {
+        Some(id) => find(pool, id).await,
+        None => Ok(None),
+    }
+}
+
+/// A job by id.
+pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Job>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM jobs j JOIN threads t ON t.id = j.thread_id WHERE j.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Extends a running job's lease.
+pub async fn heartbeat(pool: &SqlitePool, id: i64, lease_until: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE jobs SET locked_until = ? WHERE id = ? AND state = 'running'")
+        .bind(lease_until)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// Marks a job done.
+pub async fn complete(
+    conn: impl SqliteExecutor<'_>,
+    id: i64,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?, finished_at = ? \
+         WHERE id = ?",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Marks a job failed for good, keeping the error.
+pub async fn fail(pool: &SqlitePool, id: i64, error: &str, now: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'failed', last_error = ?, locked_until = NULL, updated_at = ?, \
+                finished_at = ? \
+         WHERE id = ?",
+    )
+    .bind(error)
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ())
+}
+
+/// Puts a job back in the queue to be tried again at `run_at`, keeping the error.
+///
+/// A draft job may meanwhile have a queued follow-up for its thread (new messages came
+/// while it ran). That follow-up drafts the newer state anyway, so this job is folded
+/// into it: marked done with a note, rather than queued twice.
+pub async fn retry_later(
+    pool: &SqlitePool,
+    id: i64,
+    run_at: &str,
+    error: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let follow_up: Option<i64> = sqlx::query_scalar(
+        "SELECT f.id FROM jobs f JOIN jobs j ON j.id = ? \
+         WHERE j.kind = 'draft' AND f.kind = 'draft' AND f.thread_id = j.thread_id \
+           AND f.state = 'queued' AND f.id <> j.id",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match follow_up {
+        Some(follow_up) => {
+            let note = format!("{error} (to be retried as job {follow_up})");
+            sqlx::query(
+                "UPDATE jobs SET state = 'done', last_error = ?, locked_until = NULL, \
+                        updated_at = ?, finished_at = ? WHERE id = ?",
+            )
+            .bind(note)
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, \
+                        locked_until = NULL, updated_at = ? WHERE id = ?",
+            )
+            .bind(run_at)
+            .bind(error)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// Gives back a job whose worker was stopped before it finished: queued again, this
+/// attempt not counted.
+pub async fn release(pool: &SqlitePool, id: i64, now: &str) -> Result<(), sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, \
+                updated_at = ? \
+         WHERE id = ? AND state = 'running'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await;
+    match result {
+        // A queued follow-up already stands for this thread: it drafts the same or a
+        // newer state, so this one has nothing left to do.
+        Err(error) if super::is_unique_violation(&error) => complete(pool, id, now).await,
+        other => other.map(|_| ()),
+    }
+}

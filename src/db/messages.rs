@@ -120,3 +120,14 @@ pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Messag
     .fetch_all(pool)
     .await
 }
+
+/// The id of the thread's newest stored message (the agent's snapshot).
+pub async fn newest_id(
+    conn: impl SqliteExecutor<'_>,
+    thread_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = ?")
+        .bind(thread_id)
+        .fetch_one(conn)
+        .await
+}

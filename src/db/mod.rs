@@ -4,9 +4,11 @@
 //! goes through a pool of exactly one, so writers queue in the application instead of
 //! fighting over SQLite's lock and failing with "database is locked".
 
+pub mod agent_runs;
 pub mod drafts;
 pub mod jobs;
 pub mod messages;
+pub mod search;
 pub mod threads;
 pub mod tokens;
 pub mod users;

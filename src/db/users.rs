@@ -56,3 +56,28 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Erro
         .fetch_optional(pool)
         .await
 }
+
+/// Replaces the user's style notes.
+pub async fn set_style_notes(pool: &SqlitePool, id: i64, notes: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET style_notes = ? WHERE id = ?")
+        .bind(notes)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// Appends a learned line to the user's style notes unless they already say it.
+pub async fn add_style_note(pool: &SqlitePool, id: i64, note: &str) -> Result<(), sqlx::Error> {
+    let line = format!("- {note}");
+    sqlx::query(
+        "UPDATE users SET style_notes = ltrim(style_notes || char(10) || ?, char(10)) \
+         WHERE id = ? AND instr(lower(style_notes), lower(?)) = 0",
+    )
+    .bind(&line)
+    .bind(id)
+    .bind(note)
+    .execute(pool)
+    .await
+    .map(|_| ())
+}

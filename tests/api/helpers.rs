@@ -1,9 +1,13 @@
 //! `spawn_app`: a real draftdesk on a free port with its own database, and a client for it.
 
+use std::time::Duration;
+
 use draftdesk::app::Application;
 use draftdesk::auth;
 use draftdesk::config::Config;
 use draftdesk::db::{self, Db};
+use draftdesk::jobs::JobQueue;
+use draftdesk::llm::LlmConfig;
 use reqwest::Response;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -11,6 +15,8 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The queue, which tests drive with `run_until_idle` (no workers run in tests).
+    pub jobs: JobQueue,
     pub client: reqwest::Client,
     /// The first user's external id and API token.
     pub user: String,
@@ -19,18 +25,42 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
+/// The app with no model configured: the offline drafter writes drafts.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app drafting with the fake model at `base_url`.
+pub async fn spawn_app_with_model(base_url: &str) -> TestApp {
+    let base_url = base_url.to_owned();
+    spawn_app_with(move |config| {
+        config.llm = Some(LlmConfig {
+            base_url,
+            api_key: Some("test-key".to_owned()),
+            model: "test/model".to_owned(),
+            timeout: Duration::from_secs(2),
+        });
+        config.agent_max_iterations = 4;
+    })
+    .await
+}
+
+/// The app with its configuration adjusted; retries are immediate.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let app = Application::build(Config::for_database(url))
-        .await
-        .expect("the app builds");
+    let mut config = Config::for_database(url);
+    config.jobs.retry_base = Duration::ZERO;
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr().expect("a bound address"));
     let db = app.state().db.clone();
+    let jobs = app.state().jobs.clone();
     tokio::spawn(app.serve(std::future::pending()));
     let mut test_app = TestApp {
         address,
         db,
+        jobs,
         client: reqwest::Client::new(),
         user: String::new(),
         token: String::new(),
@@ -119,6 +149,32 @@ impl TestApp {
         .await
         .expect("draft stored");
         id
+    }
+
+    /// Runs queued jobs until none is due; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        self.jobs.run_until_idle().await.expect("the queue runs")
+    }
+
+    /// The user's pending drafts as the API lists them.
+    pub async fn pending_drafts(&self) -> Vec<Value> {
+        let body = json_body(
+            self.get(&format!("/draft-messages/?user_id={}", self.user))
+                .await,
+            200,
+        )
+        .await;
+        body["draft_messages"].as_array().expect("a list").clone()
+    }
+
+    /// (outcome, reason, error) of every run, oldest first.
+    pub async fn runs(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        sqlx::query_as(
+            "SELECT coalesce(outcome, 'running'), reason, error FROM agent_runs ORDER BY id",
+        )
+        .fetch_all(&self.db.read)
+        .await
+        .expect("runs")
     }
 
     /// One number from the database.

@@ -3,8 +3,10 @@
 
 mod auth;
 mod cli;
+mod drafting;
 mod drafts;
 mod errors;
+mod fake_llm;
 mod helpers;
 mod jobs;
 mod send_messages;

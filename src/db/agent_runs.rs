@@ -1,0 +1,153 @@
+//! The `agent_runs` table: one row per run of the agent, with its whole transcript.
+
+use sqlx::{SqliteExecutor, SqlitePool};
+
+/// Why a run happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum Trigger {
+    NewMessages,
+    Feedback,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+pub enum Outcome {
+    Drafted,
+    NoReply,
+    Stale,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Drafted => "drafted",
+            Self::NoReply => "no_reply",
+            Self::Stale => "stale",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A stored run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgentRun {
+    pub id: i64,
+    pub thread_id: i64,
+    pub job_id: Option<i64>,
+    pub trigger: Trigger,
+    pub model: String,
+    pub offline: bool,
+    pub transcript: String,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub snapshot_message: Option<i64>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub outcome: Option<Outcome>,
+    pub reason: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Records that a run started.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    conn: impl SqliteExecutor<'_>,
+    thread_id: i64,
+    job_id: i64,
+    trigger: Trigger,
+    model: &str,
+    offline: bool,
+    snapshot_message: Option<i64>,
+    now: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
+                                 started_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(thread_id)
+    .bind(job_id)
+    .bind(trigger)
+    .bind(model)
+    .bind(offline)
+    .bind(snapshot_message)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// How a run ended, to be stored.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    pub outcome: Outcome,
+    pub reason: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub transcript: &'a str,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub duration_ms: i64,
+}
+
+/// Records how a run ended.
+pub async fn finish(
+    conn: impl SqliteExecutor<'_>,
+    run_id: i64,
+    f: &Finish<'_>,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE agent_runs SET outcome = ?, reason = ?, error = ?, transcript = ?, \
+                prompt_tokens = ?, completion_tokens = ?, duration_ms = ?, finished_at = ? \
+         WHERE id = ?",
+    )
+    .bind(f.outcome)
+    .bind(f.reason)
+    .bind(f.error)
+    .bind(f.transcript)
+    .bind(f.prompt_tokens)
+    .bind(f.completion_tokens)
+    .bind(f.duration_ms)
+    .bind(now)
+    .bind(run_id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A thread's runs, oldest first.
+pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<AgentRun>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, thread_id, job_id, trigger, model, offline, transcript, prompt_tokens, \
+                completion_tokens, snapshot_message, started_at, finished_at, duration_ms, \
+                outcome, reason, error \
+         FROM agent_runs WHERE thread_id = ? ORDER BY id",
+    )
+    .bind(thread_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Closes the runs of a job that never finished (the worker died or was stopped).
+pub async fn abandon_unfinished(
+    conn: impl SqliteExecutor<'_>,
+    job_id: i64,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE agent_runs SET outcome = 'failed', \
+                error = 'interrupted: the server stopped before this run finished', \
+                finished_at = ? \
+         WHERE job_id = ? AND outcome IS NULL",
+    )
+    .bind(now)
+    .bind(job_id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}

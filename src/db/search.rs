@@ -1,0 +1,123 @@
+//! Full-text search over the user's past conversations (FTS5, ranked by bm25).
+
+use sqlx::SqlitePool;
+
+/// A reply the user approved before.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApprovedExample {
+    pub thread_name: String,
+    pub text: String,
+}
+
+/// A message from someone else and what the user answered next, if they did.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PastExchange {
+    pub thread_name: String,
+    pub sender_name: String,
+    pub message: String,
+    pub reply: Option<String>,
+}
+
+/// Turns free text into an FTS5 query that cannot be a syntax error: each word quoted,
+/// any of them may match. `None` when there is no word to search for.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" OR "))
+}
+
+/// Approved replies of the user in threads other than `exclude_thread`, best match first.
+pub async fn approved(
+    pool: &SqlitePool,
+    user_id: i64,
+    exclude_thread: i64,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<ApprovedExample>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+         FROM approved_fts f \
+         JOIN drafts d ON d.id = f.rowid \
+         JOIN threads t ON t.id = d.thread_id \
+         WHERE approved_fts MATCH ? AND d.user_id = ? AND d.thread_id <> ? \
+         ORDER BY bm25(approved_fts) LIMIT ?",
+    )
+    .bind(query)
+    .bind(user_id)
+    .bind(exclude_thread)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Messages from others in the user's other threads that match, each with the user's
+/// next message in that thread, best match first (exchanges with a reply first).
+pub async fn exchanges(
+    pool: &SqlitePool,
+    user_id: i64,
+    exclude_thread: i64,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<PastExchange>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT thread_name, sender_name, message, reply FROM ( \
+           SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
+                  (SELECT r.content FROM messages r \
+                   WHERE r.thread_id = m.thread_id AND r.is_mine = 1 \
+                     AND (r.sort_key, r.id) > (m.sort_key, m.id) \
+                   ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
+                  bm25(messages_fts) AS rank \
+           FROM messages_fts \
+           JOIN messages m ON m.id = messages_fts.rowid \
+           JOIN threads t ON t.id = m.thread_id \
+           WHERE messages_fts MATCH ? AND m.user_id = ? AND m.thread_id <> ? AND m.is_mine = 0 \
+           ORDER BY rank LIMIT 50) \
+         ORDER BY reply IS NULL, rank LIMIT ?",
+    )
+    .bind(query)
+    .bind(user_id)
+    .bind(exclude_thread)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The user's most recently approved replies anywhere, newest first.
+pub async fn recent_approved(
+    pool: &SqlitePool,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<ApprovedExample>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+         FROM drafts d JOIN threads t ON t.id = d.thread_id \
+         WHERE d.user_id = ? AND d.status = 'approved' \
+         ORDER BY d.decided_at DESC, d.id DESC LIMIT ?",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn user_text_becomes_a_safe_fts_query() {
+        assert_eq!(
+            fts_query("invoice due?").as_deref(),
+            Some("\"invoice\" OR \"due\"")
+        );
+        assert_eq!(
+            fts_query("\" AND - NOT (").as_deref(),
+            Some("\"AND\" OR \"NOT\"")
+        );
+        assert_eq!(fts_query("  ?! "), None);
+    }
+}

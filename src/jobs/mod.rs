@@ -1,0 +1,347 @@
+//! The durable job queue: jobs are rows in the `jobs` table, run by workers inside
+//! `draftdesk serve` (`JOB_CONCURRENCY` at a time).
+//!
+//! A job is claimed atomically with a lease that its worker keeps renewing; a job whose
+//! worker died (crash, kill -9) is claimed again once the lease expires. Delivery is
+//! at-least-once, and every effect of a job is written in one transaction with the job's
+//! completion, so a job that runs twice never leaves two pending drafts. See
+//! `documentation/jobs.md` for why this is hand-written rather than apalis.
+
+mod draft;
+mod revise;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+use crate::agent::{Agent, RunReport};
+use crate::config::JobSettings;
+use crate::db::agent_runs::{self, Outcome};
+use crate::db::jobs::{Job, JobKind};
+use crate::db::{self, Db};
+use crate::llm::LlmError;
+
+/// Why a job did not finish.
+#[derive(Debug)]
+pub enum JobError {
+    /// Worth another attempt later (not before `retry_after`, if given).
+    Retry {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// Trying again will not help.
+    Fail(String),
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "a job's database work failed");
+        Self::Retry {
+            message: "the database failed while the job ran".to_owned(),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<LlmError> for JobError {
+    fn from(error: LlmError) -> Self {
+        match error {
+            LlmError::Transient {
+                message,
+                retry_after,
+            } => Self::Retry {
+                message,
+                retry_after,
+            },
+            LlmError::Permanent(message) => Self::Fail(message),
+        }
+    }
+}
+
+struct Inner {
+    db: Db,
+    agent: Agent,
+    settings: JobSettings,
+    wake: Notify,
+    /// Jobs this process is running, to give back if it stops before they finish.
+    running: Mutex<HashSet<i64>>,
+}
+
+/// The queue and its workers; cheap to clone.
+#[derive(Clone)]
+pub struct JobQueue(Arc<Inner>);
+
+impl std::fmt::Debug for JobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobQueue").finish_non_exhaustive()
+    }
+}
+
+impl JobQueue {
+    pub fn new(db: Db, agent: Agent, settings: JobSettings) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            agent,
+            settings,
+            wake: Notify::new(),
+            running: Mutex::new(HashSet::new()),
+        }))
+    }
+
+    pub fn agent(&self) -> &Agent {
+        &self.0.agent
+    }
+
+    /// Tells an idle worker that a job was queued.
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
+
+    /// Claims and runs one due job; `false` when none is due.
+    pub async fn run_once(&self) -> Result<bool, sqlx::Error> {
+        match self.claim().await? {
+            Some(job) => {
+                self.execute(job).await;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Runs due jobs one after another until none is left; returns how many ran. Jobs
+    /// waiting for a later retry time are left queued.
+    pub async fn run_until_idle(&self) -> Result<usize, sqlx::Error> {
+        let mut count = 0;
+        while self.run_once().await? {
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    async fn claim(&self) -> Result<Option<Job>, sqlx::Error> {
+        let now = chrono::Utc::now();
+        let lease_until = lease_end(now, self.0.settings.lease);
+        let job = db::jobs::claim(&self.0.db.write, &db::timestamp(now), &lease_until).await?;
+        if let Some(job) = &job {
+            self.running().insert(job.id);
+            if job.attempts > 1 {
+                // An earlier attempt may have died with its run unfinished.
+                agent_runs::abandon_unfinished(&self.0.db.write, job.id, &db::now()).await?;
+            }
+        }
+        Ok(job)
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        // The set holds plain ids, so a panic elsewhere cannot leave it inconsistent.
+        self.0
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs a claimed job, renewing its lease while it runs, and records how it ended.
+    async fn execute(&self, job: Job) {
+        let span =
+            tracing::info_span!("job", id = job.id, kind = ?job.kind, attempt = job.attempts);
+        let _guard = span.enter();
+        let work = async {
+            match job.kind {
+                JobKind::Draft => draft::run(self, &job).await,
+                JobKind::Revise => revise::run(self, &job).await,
+            }
+        };
+        tokio::pin!(work);
+        let mut heartbeat = tokio::time::interval(self.0.settings.lease / 3);
+        heartbeat.tick().await;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut work => break outcome,
+                _ = heartbeat.tick() => {
+                    let until = lease_end(chrono::Utc::now(), self.0.settings.lease);
+                    if let Err(error) = db::jobs::heartbeat(&self.0.db.write, job.id, &until).await {
+                        tracing::warn!(%error, "could not renew the job's lease");
+                    }
+                }
+            }
+        };
+        if let Err(error) = self.settle(&job, outcome).await {
+            // The job stays claimed; when its lease expires it is taken up again.
+            tracing::error!(%error, "could not record how the job ended");
+        }
+        self.running().remove(&job.id);
+    }
+
+    async fn settle(&self, job: &Job, outcome: Result<(), JobError>) -> Result<(), sqlx::Error> {
+        let now = chrono::Utc::now();
+        let pool = &self.0.db.write;
+        match outcome {
+            Ok(()) => {
+                tracing::info!("job done");
+                Ok(())
+            }
+            Err(JobError::Retry {
+                message,
+                retry_after,
+            }) if job.attempts < job.max_attempts => {
+                let delay = self.backoff(job.attempts, retry_after);
+                tracing::warn!(error = %message, retry_in = ?delay, "job will be retried");
+                let run_at =
+                    db::timestamp(now + chrono::Duration::from_std(delay).unwrap_or_default());
+                db::jobs::retry_later(pool, job.id, &run_at, &message, &db::timestamp(now)).await
+            }
+            Err(JobError::Retry { message, .. }) => {
+                let message = format!("{message} (gave up after {} attempts)", job.attempts);
+                tracing::warn!(error = %message, "job failed");
+                db::jobs::fail(pool, job.id, &message, &db::timestamp(now)).await
+            }
+            Err(JobError::Fail(message)) => {
+                tracing::warn!(error = %message, "job failed");
+                db::jobs::fail(pool, job.id, &message, &db::timestamp(now)).await
+            }
+        }
+    }
+
+    /// Exponential backoff with jitter (half to all of the doubled delay), never sooner
+    /// than the server's `Retry-After`.
+    fn backoff(&self, attempts: i64, retry_after: Option<Duration>) -> Duration {
+        let settings = &self.0.settings;
+        let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
+        let doubled = settings
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(exponent));
+        let capped = doubled.min(settings.retry_cap);
+        let jittered = capped.mul_f64(rand::rng().random_range(0.5..=1.0));
+        jittered.max(retry_after.unwrap_or_default())
+    }
+
+    /// Starts the workers; they run until [`Workers::shutdown`].
+    pub fn start(&self) -> Workers {
+        let (stop, stopped) = watch::channel(false);
+        let mut set = JoinSet::new();
+        for _ in 0..self.0.settings.concurrency {
+            set.spawn(worker(self.clone(), stopped.clone()));
+        }
+        tracing::info!(
+            workers = self.0.settings.concurrency,
+            offline = self.0.agent.is_offline(),
+            model = self.0.agent.model_name(),
+            "job workers started"
+        );
+        Workers {
+            queue: self.clone(),
+            set,
+            stop,
+        }
+    }
+
+    fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    /// Records a run's end from its report; the caller completes the job.
+    async fn finish_run(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        run_id: i64,
+        report: &RunReport,
+        started: Instant,
+        ending: Ending<'_>,
+    ) -> Result<(), sqlx::Error> {
+        let (outcome, reason, error) = match ending {
+            Ending::Drafted => (Outcome::Drafted, None, None),
+            Ending::NoReply(reason) => (Outcome::NoReply, Some(reason), None),
+            Ending::Stale(reason) => (Outcome::Stale, Some(reason), None),
+            Ending::Failed(error) => (Outcome::Failed, None, Some(error)),
+        };
+        let transcript = serde_json::Value::Array(report.transcript.clone()).to_string();
+        let finish = agent_runs::Finish {
+            outcome,
+            reason,
+            error,
+            transcript: &transcript,
+            prompt_tokens: report.prompt_tokens,
+            completion_tokens: report.completion_tokens,
+            duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        };
+        agent_runs::finish(&mut *conn, run_id, &finish, &db::now()).await
+    }
+}
+
+/// How a run ended, with what the run page shows for it.
+enum Ending<'a> {
+    Drafted,
+    NoReply(&'a str),
+    Stale(&'a str),
+    Failed(&'a str),
+}
+
+fn lease_end(now: chrono::DateTime<chrono::Utc>, lease: Duration) -> String {
+    db::timestamp(
+        now + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(60)),
+    )
+}
+
+async fn worker(queue: JobQueue, mut stop: watch::Receiver<bool>) {
+    let poll = queue.0.settings.poll_interval;
+    while !*stop.borrow() {
+        match queue.claim().await {
+            Ok(Some(job)) => {
+                // Another job may be waiting too: let an idle worker look.
+                queue.wake();
+                queue.execute(job).await;
+            }
+            Ok(None) => {
+                tokio::select! {
+                    () = queue.0.wake.notified() => {}
+                    () = tokio::time::sleep(poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not claim a job");
+                tokio::time::sleep(poll).await;
+            }
+        }
+    }
+}
+
+/// The running workers.
+pub struct Workers {
+    queue: JobQueue,
+    set: JoinSet<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl Workers {
+    /// Stops claiming, lets running jobs finish within `grace`, and gives back (queued
+    /// again) the jobs that did not; jobs never claimed stay queued.
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let finished = tokio::time::timeout(grace, async {
+            while self.set.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_ok() {
+            return;
+        }
+        self.set.abort_all();
+        while self.set.join_next().await.is_some() {}
+        let ids: Vec<i64> = self.queue.running().drain().collect();
+        let now = db::now();
+        for id in ids {
+            tracing::warn!(job = id, "job did not finish before shutdown; queued again");
+            let db = self.queue.db();
+            if let Err(error) = agent_runs::abandon_unfinished(&db.write, id, &now).await {
+                tracing::error!(%error, job = id, "could not close the job's run");
+            }
+            if let Err(error) = db::jobs::release(&db.write, id, &now).await {
+                tracing::error!(%error, job = id, "could not give the job back to the queue");
+            }
+        }
+    }
+}

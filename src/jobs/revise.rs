@@ -1,0 +1,95 @@
+//! The revise job: rewrite a pending draft from the reviewer's feedback, and keep what
+//! the feedback teaches about the user's style.
+
+use std::time::Instant;
+
+use serde::Deserialize;
+
+use super::draft::{RevisionOf, load, store};
+use super::{JobError, JobQueue};
+use crate::agent::{Decision, Revision, Task};
+use crate::db;
+use crate::db::agent_runs::{self, Trigger};
+use crate::db::drafts::DraftStatus;
+use crate::db::jobs::Job;
+
+#[derive(Deserialize)]
+struct Payload {
+    draft_id: i64,
+    feedback: String,
+}
+
+pub(super) async fn run(queue: &JobQueue, job: &Job) -> Result<(), JobError> {
+    let db = queue.db();
+    let payload: Payload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Fail(format!("the revise job's payload is unreadable: {e}")))?;
+    let Some((user, thread)) = load(db, job).await? else {
+        db::jobs::complete(&db.write, job.id, &db::now()).await?;
+        return Ok(());
+    };
+    // Feedback on a draft that a revision or new messages replaced applies to the
+    // thread's current pending draft, if it has one.
+    let draft = match db::drafts::find(&db.read, payload.draft_id).await? {
+        Some(d) if d.status == DraftStatus::Pending => Some(d),
+        _ => db::drafts::pending_for_thread(&db.read, thread.id).await?,
+    };
+    let Some(draft) = draft else {
+        return Err(JobError::Fail(
+            "the draft was no longer waiting for review, so there was nothing to revise".to_owned(),
+        ));
+    };
+    let messages = db::messages::list_thread(&db.read, thread.id).await?;
+    let snapshot = messages.iter().map(|m| m.id).max();
+    let agent = queue.agent();
+    let run_id = agent_runs::start(
+        &db.write,
+        thread.id,
+        job.id,
+        Trigger::Feedback,
+        agent.model_name(),
+        agent.is_offline(),
+        snapshot,
+        &db::now(),
+    )
+    .await?;
+    let started = Instant::now();
+    let task = Task {
+        user: &user,
+        thread: &thread,
+        messages: &messages,
+        revision: Some(Revision {
+            draft: &draft.content,
+            feedback: &payload.feedback,
+        }),
+    };
+    let mut report = agent.run(&task).await;
+    let revised = matches!(report.result, Ok(Decision::Draft(_)));
+    let note = if revised {
+        // A failed distillation is recorded in the run's transcript; the revision stands.
+        agent
+            .distill(&payload.feedback, &mut report)
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let revision = RevisionOf {
+        draft_id: draft.id,
+        feedback: &payload.feedback,
+    };
+    store(
+        queue,
+        job,
+        run_id,
+        snapshot,
+        report,
+        started,
+        Some(revision),
+    )
+    .await?;
+    if let Some(note) = note {
+        db::users::add_style_note(&db.write, user.id, &note).await?;
+    }
+    Ok(())
+}
