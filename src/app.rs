@@ -80,17 +80,24 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves, and runs the job workers, until `shutdown` completes; then lets requests
+    /// in flight finish and running jobs finish within the grace period.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let settings = &self.state.config.jobs;
+        let workers = (settings.concurrency > 0).then(|| self.state.jobs.start());
+        let grace = settings.shutdown_grace;
         let app = router(self.state.clone());
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        if let Some(workers) = workers {
+            workers.shutdown(grace).await;
+        }
         self.state.db.close().await;
-        Ok(())
+        served
     }
 }
 

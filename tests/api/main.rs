@@ -9,4 +9,6 @@ mod errors;
 mod fake_llm;
 mod helpers;
 mod jobs;
+mod restart;
 mod send_messages;
+mod shutdown;

@@ -1,0 +1,169 @@
+//! The real `draftdesk` binary, killed with SIGKILL while jobs run, finishes them after
+//! a restart on the same database.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use draftdesk::auth;
+use draftdesk::db::{self, Db};
+use serde_json::json;
+
+use crate::fake_llm::{FakeLlm, Reply, draft};
+use crate::helpers::message;
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn start_server(
+    dir: &std::path::Path,
+    database_url: &str,
+    port: u16,
+    model_url: &str,
+) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        .arg("serve")
+        // Away from the developer's .env, so that only these settings count.
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("LLM_BASE_URL", model_url)
+        .env("OPENROUTER_API_KEY", "")
+        .env("LLM_API_KEY", "test-key")
+        .env("LLM_TIMEOUT_SECS", "10")
+        .env("JOB_CONCURRENCY", "4")
+        .env("JOB_LEASE_SECS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client
+        .get(format!("{address}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Server { child, address }
+}
+
+async fn job_states(db: &Db) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")
+        .fetch_all(&db.read)
+        .await
+        .expect("job states")
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
+    let model = FakeLlm::start().await;
+    model.always(Reply::Slow(
+        Duration::from_millis(1500),
+        Box::new(draft("Drafted after all.")),
+    ));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let db = Db::open(&url).await.expect("database");
+    let user = db::users::create(&db.write, "anna", "Anna", None)
+        .await
+        .expect("user");
+    let token = auth::generate_token();
+    db::tokens::insert(&db.write, user.id, "test", &token.hash, &token.prefix)
+        .await
+        .expect("token");
+
+    let port = free_port();
+    let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
+    let client = reqwest::Client::new();
+    let threads = 8;
+    for i in 0..threads {
+        let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
+                          "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
+        let response = client
+            .post(format!("{}/send-messages/", server.address))
+            .bearer_auth(&token.secret)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 202);
+    }
+    model.wait_for_requests(2).await;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("the server is gone");
+    let running = job_states(&db)
+        .await
+        .into_iter()
+        .find(|(s, _)| s == "running");
+    assert!(
+        running.is_some_and(|(_, n)| n > 0),
+        "jobs were claimed when the server died"
+    );
+
+    let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
+    let started = Instant::now();
+    loop {
+        let states = job_states(&db).await;
+        if states.iter().all(|(state, _)| state == "done") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "jobs did not finish: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    server.child.kill().expect("stopped");
+    server.child.wait().expect("gone");
+
+    let per_thread: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT t.name, (SELECT count(*) FROM drafts d WHERE d.thread_id = t.id AND d.status = 'pending') \
+         FROM threads t ORDER BY t.name",
+    )
+    .fetch_all(&db.read)
+    .await
+    .expect("drafts per thread");
+    assert_eq!(per_thread.len(), threads);
+    assert!(
+        per_thread.iter().all(|(_, pending)| *pending == 1),
+        "{per_thread:?}"
+    );
+    assert_eq!(db_count(&db, "SELECT count(*) FROM messages").await, 8);
+    assert_eq!(
+        db_count(&db, "SELECT count(*) FROM agent_runs WHERE outcome IS NULL").await,
+        0
+    );
+    assert!(
+        db_count(
+            &db,
+            "SELECT count(*) FROM agent_runs WHERE error LIKE 'interrupted%'"
+        )
+        .await
+            > 0,
+        "the runs cut short by the kill are recorded as interrupted"
+    );
+}
+
+async fn db_count(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&db.read)
+        .await
+        .expect("count")
+}
