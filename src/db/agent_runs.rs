@@ -54,8 +54,8 @@ pub struct AgentRun {
     pub error: Option<String>,
 }
 
-/// Records that a run started.
-#[allow(clippy::too_many_arguments)]
+/// Records that a run started, with the thread's newest message as its snapshot;
+/// returns the run's id and the snapshot.
 pub async fn start(
     conn: impl SqliteExecutor<'_>,
     thread_id: i64,
@@ -63,23 +63,42 @@ pub async fn start(
     trigger: Trigger,
     model: &str,
     offline: bool,
-    snapshot_message: Option<i64>,
     now: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
         "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
                                  started_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT max(id) FROM messages WHERE thread_id = ?1), ?6) \
+         RETURNING id, snapshot_message",
     )
     .bind(thread_id)
     .bind(job_id)
     .bind(trigger)
     .bind(model)
     .bind(offline)
-    .bind(snapshot_message)
     .bind(now)
     .fetch_one(conn)
     .await
+}
+
+/// Ends a run that is still open as failed with `error` (a job that stopped before its
+/// agent finished, e.g. because its thread or draft was gone).
+pub async fn fail_if_open(
+    conn: impl SqliteExecutor<'_>,
+    run_id: i64,
+    error: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE agent_runs SET outcome = 'failed', error = ?, finished_at = ? \
+         WHERE id = ? AND outcome IS NULL",
+    )
+    .bind(error)
+    .bind(now)
+    .bind(run_id)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// How a run ended, to be stored.

@@ -122,38 +122,50 @@ const JOB_COLUMNS: &str = "j.id, j.kind, j.user_id, j.thread_id, t.name AS threa
     j.payload, j.state, j.attempts, j.max_attempts, j.run_at, j.last_error, j.created_at, \
     j.updated_at, j.finished_at";
 
-/// Claims the next job that is due, atomically: a queued job whose time has come, or a
-/// running one whose lease expired (its worker died). A thread's jobs run one at a time.
+/// Which jobs a claim may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimable {
+    /// The oldest queued job whose time has come.
+    Queued,
+    /// A running job whose lease expired: its worker died.
+    Abandoned,
+}
+
+/// Claims the next job of the given sort atomically, leasing it until `lease_until`.
+/// A thread's jobs run one at a time.
+///
+/// The two sorts are separate statements on purpose: as one `OR` query SQLite collects
+/// and sorts every queued job on each claim, which makes draining a long queue quadratic.
 pub async fn claim(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
+    which: Claimable,
     now: &str,
     lease_until: &str,
 ) -> Result<Option<Job>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?, \
-                updated_at = ? \
+    let candidates = match which {
+        Claimable::Queued => "j.state = 'queued' AND j.run_at <= ?1",
+        Claimable::Abandoned => "j.state = 'running' AND j.locked_until < ?1",
+    };
+    // The thread's name is not needed by the worker (it loads the thread itself).
+    sqlx::query_as(&format!(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?2, \
+                updated_at = ?1 \
          WHERE id = ( \
            SELECT j.id FROM jobs j \
-           WHERE ((j.state = 'queued' AND j.run_at <= ?) \
-                  OR (j.state = 'running' AND j.locked_until < ?)) \
+           WHERE {candidates} \
              AND NOT EXISTS ( \
                SELECT 1 FROM jobs r \
                WHERE r.thread_id = j.thread_id AND r.id <> j.id AND r.state = 'running' \
-                 AND r.locked_until >= ?) \
+                 AND r.locked_until >= ?1) \
            ORDER BY j.run_at, j.id LIMIT 1) \
-         RETURNING id",
-    )
+         RETURNING id, kind, user_id, thread_id, '' AS thread_name, payload, state, \
+                   attempts, max_attempts, run_at, last_error, created_at, updated_at, \
+                   finished_at"
+    ))
+    .bind(now)
     .bind(lease_until)
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    match id {
-        Some(id) => find(pool, id).await,
-        None => Ok(None),
-    }
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// A job by id.

@@ -2,33 +2,17 @@
 
 use std::time::Instant;
 
-use super::{Ending, JobError, JobQueue};
+use super::{Claimed, Ending, JobError, JobQueue};
 use crate::agent::{Decision, RunReport, Task};
-use crate::db::agent_runs::{self, Trigger};
 use crate::db::drafts::NewDraft;
 use crate::db::jobs::Job;
 use crate::db::{self, Db};
 
-pub(super) async fn run(queue: &JobQueue, job: &Job) -> Result<(), JobError> {
+pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobError> {
     let db = queue.db();
-    let Some((user, thread)) = load(db, job).await? else {
-        db::jobs::complete(&db.write, job.id, &db::now()).await?;
-        return Ok(());
-    };
-    let messages = db::messages::list_thread(&db.read, thread.id).await?;
-    let snapshot = messages.iter().map(|m| m.id).max();
-    let agent = queue.agent();
-    let run_id = agent_runs::start(
-        &db.write,
-        thread.id,
-        job.id,
-        Trigger::NewMessages,
-        agent.model_name(),
-        agent.is_offline(),
-        snapshot,
-        &db::now(),
-    )
-    .await?;
+    let job = &claimed.job;
+    let (user, thread) = load(db, job).await?;
+    let messages = snapshot_messages(db, thread.id, claimed.snapshot).await?;
     let started = Instant::now();
     let task = Task {
         user: &user,
@@ -36,20 +20,31 @@ pub(super) async fn run(queue: &JobQueue, job: &Job) -> Result<(), JobError> {
         messages: &messages,
         revision: None,
     };
-    let report = agent.run(&task).await;
-    store(queue, job, run_id, snapshot, report, started, None).await
+    let report = queue.agent().run(&task).await;
+    store(queue, claimed, report, started, None).await
 }
 
-/// The job's user and thread; `None` if the thread is gone.
+/// The thread's messages up to the run's snapshot.
+pub(super) async fn snapshot_messages(
+    db: &Db,
+    thread_id: i64,
+    snapshot: Option<i64>,
+) -> Result<Vec<db::messages::Message>, sqlx::Error> {
+    let mut messages = db::messages::list_thread(&db.read, thread_id).await?;
+    messages.retain(|m| Some(m.id) <= snapshot);
+    Ok(messages)
+}
+
+/// The job's user and thread (the schema deletes a thread's jobs with it, so a
+/// missing one means the data changed under the job).
 pub(super) async fn load(
     db: &Db,
     job: &Job,
-) -> Result<Option<(db::users::User, db::threads::Thread)>, sqlx::Error> {
-    let Some(user) = db::users::find(&db.read, job.user_id).await? else {
-        return Ok(None);
-    };
+) -> Result<(db::users::User, db::threads::Thread), JobError> {
+    let user = db::users::find(&db.read, job.user_id).await?;
     let thread = db::threads::find(&db.read, job.user_id, job.thread_id).await?;
-    Ok(thread.map(|thread| (user, thread)))
+    user.zip(thread)
+        .ok_or_else(|| JobError::Fail("the job's thread no longer exists".to_owned()))
 }
 
 /// What a revision adds to a stored draft.
@@ -65,14 +60,13 @@ pub(super) struct RevisionOf<'a> {
 /// the follow-up job writes the draft that is shown.
 pub(super) async fn store(
     queue: &JobQueue,
-    job: &Job,
-    run_id: i64,
-    snapshot: Option<i64>,
+    claimed: &Claimed,
     report: RunReport,
     started: Instant,
     revision: Option<RevisionOf<'_>>,
 ) -> Result<(), JobError> {
     let db = queue.db();
+    let (job, run_id, snapshot) = (&claimed.job, claimed.run_id, claimed.snapshot);
     let decision = match &report.result {
         Ok(decision) => decision.clone(),
         Err(error) => {

@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::agent::{Agent, RunReport};
 use crate::config::JobSettings;
-use crate::db::agent_runs::{self, Outcome};
-use crate::db::jobs::{Job, JobKind};
+use crate::db::agent_runs::{self, Outcome, Trigger};
+use crate::db::jobs::{Claimable, Job, JobKind};
 use crate::db::{self, Db};
 use crate::llm::LlmError;
 
@@ -62,6 +63,14 @@ impl From<LlmError> for JobError {
     }
 }
 
+/// A claimed job with its freshly opened agent run.
+pub(crate) struct Claimed {
+    pub job: Job,
+    pub run_id: i64,
+    /// The thread's newest message when the job was claimed: what the agent answers.
+    pub snapshot: Option<i64>,
+}
+
 struct Inner {
     db: Db,
     agent: Agent,
@@ -69,6 +78,8 @@ struct Inner {
     wake: Notify,
     /// Jobs this process is running, to give back if it stops before they finish.
     running: Mutex<HashSet<i64>>,
+    /// When this process last looked for jobs whose worker died.
+    abandoned_checked: Mutex<Option<Instant>>,
 }
 
 /// The queue and its workers; cheap to clone.
@@ -89,6 +100,7 @@ impl JobQueue {
             settings,
             wake: Notify::new(),
             running: Mutex::new(HashSet::new()),
+            abandoned_checked: Mutex::new(None),
         }))
     }
 
@@ -104,8 +116,8 @@ impl JobQueue {
     /// Claims and runs one due job; `false` when none is due.
     pub async fn run_once(&self) -> Result<bool, sqlx::Error> {
         match self.claim().await? {
-            Some(job) => {
-                self.execute(job).await;
+            Some(claimed) => {
+                self.execute(claimed).await;
                 Ok(true)
             }
             None => Ok(false),
@@ -122,18 +134,64 @@ impl JobQueue {
         Ok(count)
     }
 
-    async fn claim(&self) -> Result<Option<Job>, sqlx::Error> {
+    /// Claims a due job and opens its agent run, in one transaction.
+    async fn claim(&self) -> Result<Option<Claimed>, sqlx::Error> {
         let now = chrono::Utc::now();
         let lease_until = lease_end(now, self.0.settings.lease);
-        let job = db::jobs::claim(&self.0.db.write, &db::timestamp(now), &lease_until).await?;
-        if let Some(job) = &job {
-            self.running().insert(job.id);
-            if job.attempts > 1 {
-                // An earlier attempt may have died with its run unfinished.
-                agent_runs::abandon_unfinished(&self.0.db.write, job.id, &db::now()).await?;
-            }
+        let now = db::timestamp(now);
+        let mut tx = self.0.db.write.begin().await?;
+        let mut job = None;
+        if self.due_for_abandoned_check() {
+            job = db::jobs::claim(&mut tx, Claimable::Abandoned, &now, &lease_until).await?;
         }
-        Ok(job)
+        if job.is_none() {
+            job = db::jobs::claim(&mut tx, Claimable::Queued, &now, &lease_until).await?;
+        }
+        let Some(job) = job else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        if job.attempts > 1 {
+            // An earlier attempt may have died with its run unfinished.
+            agent_runs::abandon_unfinished(&mut *tx, job.id, &now).await?;
+        }
+        let trigger = match job.kind {
+            JobKind::Draft => Trigger::NewMessages,
+            JobKind::Revise => Trigger::Feedback,
+        };
+        let agent = &self.0.agent;
+        let (run_id, snapshot) = agent_runs::start(
+            &mut *tx,
+            job.thread_id,
+            job.id,
+            trigger,
+            agent.model_name(),
+            agent.is_offline(),
+            &now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.running().insert(job.id);
+        Ok(Some(Claimed {
+            job,
+            run_id,
+            snapshot,
+        }))
+    }
+
+    /// Whether to look for jobs whose worker died: at most once per poll interval, since
+    /// it is rare and the queued-job claim is on every job's path.
+    fn due_for_abandoned_check(&self) -> bool {
+        let mut last = self
+            .0
+            .abandoned_checked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = last.is_none_or(|at| at.elapsed() >= self.0.settings.poll_interval);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
@@ -145,14 +203,19 @@ impl JobQueue {
     }
 
     /// Runs a claimed job, renewing its lease while it runs, and records how it ended.
-    async fn execute(&self, job: Job) {
+    async fn execute(&self, claimed: Claimed) {
+        let job = &claimed.job;
         let span =
             tracing::info_span!("job", id = job.id, kind = ?job.kind, attempt = job.attempts);
-        let _guard = span.enter();
+        self.execute_in_span(&claimed).instrument(span).await;
+    }
+
+    async fn execute_in_span(&self, claimed: &Claimed) {
+        let job = &claimed.job;
         let work = async {
             match job.kind {
-                JobKind::Draft => draft::run(self, &job).await,
-                JobKind::Revise => revise::run(self, &job).await,
+                JobKind::Draft => draft::run(self, claimed).await,
+                JobKind::Revise => revise::run(self, claimed).await,
             }
         };
         tokio::pin!(work);
@@ -169,7 +232,15 @@ impl JobQueue {
                 }
             }
         };
-        if let Err(error) = self.settle(&job, outcome).await {
+        if let Err(JobError::Retry { message, .. } | JobError::Fail(message)) = &outcome {
+            let closed =
+                agent_runs::fail_if_open(&self.0.db.write, claimed.run_id, message, &db::now())
+                    .await;
+            if let Err(error) = closed {
+                tracing::error!(%error, "could not close the job's run");
+            }
+        }
+        if let Err(error) = self.settle(job, outcome).await {
             // The job stays claimed; when its lease expires it is taken up again.
             tracing::error!(%error, "could not record how the job ended");
         }
@@ -290,10 +361,10 @@ async fn worker(queue: JobQueue, mut stop: watch::Receiver<bool>) {
     let poll = queue.0.settings.poll_interval;
     while !*stop.borrow() {
         match queue.claim().await {
-            Ok(Some(job)) => {
+            Ok(Some(claimed)) => {
                 // Another job may be waiting too: let an idle worker look.
                 queue.wake();
-                queue.execute(job).await;
+                queue.execute(claimed).await;
             }
             Ok(None) => {
                 tokio::select! {

@@ -5,13 +5,11 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-use super::draft::{RevisionOf, load, store};
-use super::{JobError, JobQueue};
+use super::draft::{RevisionOf, load, snapshot_messages, store};
+use super::{Claimed, JobError, JobQueue};
 use crate::agent::{Decision, Revision, Task};
 use crate::db;
-use crate::db::agent_runs::{self, Trigger};
 use crate::db::drafts::DraftStatus;
-use crate::db::jobs::Job;
 
 #[derive(Deserialize)]
 struct Payload {
@@ -19,14 +17,12 @@ struct Payload {
     feedback: String,
 }
 
-pub(super) async fn run(queue: &JobQueue, job: &Job) -> Result<(), JobError> {
+pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobError> {
     let db = queue.db();
+    let job = &claimed.job;
     let payload: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Fail(format!("the revise job's payload is unreadable: {e}")))?;
-    let Some((user, thread)) = load(db, job).await? else {
-        db::jobs::complete(&db.write, job.id, &db::now()).await?;
-        return Ok(());
-    };
+    let (user, thread) = load(db, job).await?;
     // Feedback on a draft that a revision or new messages replaced applies to the
     // thread's current pending draft, if it has one.
     let draft = match db::drafts::find(&db.read, payload.draft_id).await? {
@@ -38,20 +34,8 @@ pub(super) async fn run(queue: &JobQueue, job: &Job) -> Result<(), JobError> {
             "the draft was no longer waiting for review, so there was nothing to revise".to_owned(),
         ));
     };
-    let messages = db::messages::list_thread(&db.read, thread.id).await?;
-    let snapshot = messages.iter().map(|m| m.id).max();
+    let messages = snapshot_messages(db, thread.id, claimed.snapshot).await?;
     let agent = queue.agent();
-    let run_id = agent_runs::start(
-        &db.write,
-        thread.id,
-        job.id,
-        Trigger::Feedback,
-        agent.model_name(),
-        agent.is_offline(),
-        snapshot,
-        &db::now(),
-    )
-    .await?;
     let started = Instant::now();
     let task = Task {
         user: &user,
@@ -78,16 +62,7 @@ pub(super) async fn run(queue: &JobQueue, job: &Job) -> Result<(), JobError> {
         draft_id: draft.id,
         feedback: &payload.feedback,
     };
-    store(
-        queue,
-        job,
-        run_id,
-        snapshot,
-        report,
-        started,
-        Some(revision),
-    )
-    .await?;
+    store(queue, claimed, report, started, Some(revision)).await?;
     if let Some(note) = note {
         db::users::add_style_note(&db.write, user.id, &note).await?;
     }
