@@ -22,6 +22,8 @@ pub mod inbox;
 pub mod jobs;
 /// The OpenAI-compatible model client.
 pub mod llm;
+/// The conversation paste parser.
+pub mod paste;
 /// Feedback, approve and reject.
 pub mod review;
 /// Lenient date and time labels.

@@ -15,11 +15,11 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(error) = dotenv {
-        if !error.not_found() {
-            eprintln!("error: could not read .env: {error}");
-            return ExitCode::FAILURE;
-        }
+    if let Err(error) = dotenv
+        && !error.not_found()
+    {
+        eprintln!("error: could not read .env: {error}");
+        return ExitCode::FAILURE;
     }
     let cli = draftdesk::cli::Cli::parse();
     match draftdesk::cli::run(cli).await {

@@ -49,13 +49,13 @@ impl Db {
     /// Opens (creating if missing) the SQLite database at `url` and applies migrations.
     pub async fn open(url: &str) -> Result<Self, OpenError> {
         let options = connect_options(url)?;
-        if let Some(folder) = Path::new(options.get_filename()).parent() {
-            if !folder.as_os_str().is_empty() {
-                std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
-                    path: folder.display().to_string(),
-                    source,
-                })?;
-            }
+        if let Some(folder) = Path::new(options.get_filename()).parent()
+            && !folder.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                path: folder.display().to_string(),
+                source,
+            })?;
         }
         let write = SqlitePoolOptions::new()
             .max_connections(1)
