@@ -56,6 +56,7 @@ fn one_message(id: String) -> Vec<IncomingMessage> {
         date: "2026-11-25".to_owned(),
         time: "10:00".to_owned(),
         content: "Could we talk about the proposal this week?".to_owned(),
+        ..IncomingMessage::default()
     }]
 }
 

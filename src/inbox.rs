@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::users::User;
 use crate::db::{self, Db};
-use crate::timestamp;
+use crate::{paste, timestamp};
 
 /// One message as a client sent it.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +21,12 @@ pub struct IncomingMessage {
     pub date: String,
     pub time: String,
     pub content: String,
+    /// A timestamp already known (the paste parser reads numeric dates in the order the
+    /// paste uses); otherwise `date` and `time` are parsed here.
+    pub timestamp: Option<chrono::NaiveDateTime>,
+    /// Whether the user wrote it, when already known; otherwise decided by the sender's
+    /// name against the user's names.
+    pub is_mine: Option<bool>,
 }
 
 /// What happened to a batch of messages.
@@ -96,8 +102,10 @@ pub async fn accept(
     let mut seen_in_batch = HashSet::new();
     let mut new_messages = 0;
     for (id, m) in &messages {
-        let sent_at =
-            timestamp::parse_date_time(&m.date, &m.time, today).map(timestamp::to_storage);
+        let sent_at = m
+            .timestamp
+            .or_else(|| timestamp::parse_date_time(&m.date, &m.time, today))
+            .map(timestamp::to_storage);
         // A message whose time does not parse keeps its place after the one before it.
         let sort_key = sent_at.clone().unwrap_or_else(|| previous_key.clone());
         if seen_in_batch.insert(id.as_str()) {
@@ -113,7 +121,9 @@ pub async fn accept(
                     sent_at: sent_at.as_deref(),
                     sort_key: &sort_key,
                     content: &m.content,
-                    is_mine: is_users_name(user, &m.sender_name),
+                    is_mine: m
+                        .is_mine
+                        .unwrap_or_else(|| is_users_name(user, &m.sender_name)),
                     received_at: &now,
                 },
             )
@@ -141,6 +151,49 @@ pub async fn accept(
         job_id: Some(job_id),
         superseded_draft,
     })
+}
+
+/// What a pasted conversation became.
+#[derive(Debug, Clone)]
+pub struct PasteAccepted {
+    pub accepted: Accepted,
+    pub parsed: paste::Parsed,
+}
+
+/// Reads a pasted conversation and takes in its messages. Messages get the design's
+/// derived ids (unless the paste is the API's JSON with ids), so pasting the same
+/// conversation again adds nothing and queues nothing.
+pub async fn accept_paste(
+    db: &Db,
+    user: &User,
+    thread_name: &str,
+    text: &str,
+    format: Option<paste::Format>,
+) -> Result<Result<PasteAccepted, paste::PasteError>, sqlx::Error> {
+    let options = paste::ParseOptions {
+        format,
+        reference_date: Utc::now().date_naive(),
+        my_names: &user.my_names,
+    };
+    let parsed = match paste::parse(text, &options) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(error)),
+    };
+    let messages = parsed
+        .messages
+        .iter()
+        .map(|m| IncomingMessage {
+            message_id: m.message_id.clone(),
+            sender_name: m.sender.clone(),
+            date: m.date.clone(),
+            time: m.time.clone(),
+            content: m.content.clone(),
+            timestamp: m.timestamp,
+            is_mine: Some(m.is_mine),
+        })
+        .collect();
+    let accepted = accept(db, user, thread_name, messages).await?;
+    Ok(Ok(PasteAccepted { accepted, parsed }))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::inbox::{self, IncomingMessage};
 use crate::jobs::JobQueue;
+use crate::paste;
 
 const MAX_NAME: usize = 200;
 const MAX_LABEL: usize = 100;
@@ -48,7 +49,11 @@ pub struct SendMessagesForm {
     date: Option<String>,
     time: Option<String>,
     message_id: Option<String>,
+    /// A whole pasted conversation, read by the paste parser.
     conversation: Option<String>,
+    /// The paste's format (`plain`, `whatsapp`, `linkedin`, `slack`, `email`, `json`);
+    /// detected when absent or `auto`.
+    format: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +64,16 @@ pub struct SendMessagesResponse {
     new_messages: usize,
     job_id: Option<i64>,
     superseded_draft_message_id: Option<String>,
+    /// How a pasted conversation was read (form posts with `conversation` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paste: Option<PasteSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PasteSummary {
+    format: paste::Format,
+    messages: usize,
+    warnings: Vec<paste::Warning>,
 }
 
 pub async fn send(
@@ -69,16 +84,61 @@ pub async fn send(
 ) -> Result<(StatusCode, Json<SendMessagesResponse>), AppError> {
     let body = match body {
         JsonOrForm::Json(json) => json,
+        JsonOrForm::Form(form) if form.conversation.is_some() => {
+            return send_paste(&db, &jobs, &caller, form).await;
+        }
         JsonOrForm::Form(form) => from_form(form)?,
     };
     let user = caller.check_user_id(&body.user_id)?;
     let thread_name = input::required("thread_name", &body.thread_name, MAX_NAME)?.to_owned();
     let messages = validate(body.messages)?;
     let accepted = inbox::accept(&db, user, &thread_name, messages).await?;
+    Ok(respond(&jobs, thread_name, accepted, None))
+}
+
+/// A form post with a whole pasted `conversation`.
+async fn send_paste(
+    db: &Db,
+    jobs: &JobQueue,
+    caller: &ApiUser,
+    form: SendMessagesForm,
+) -> Result<(StatusCode, Json<SendMessagesResponse>), AppError> {
+    let user = caller.check_user_id(&form.user_id)?;
+    let thread_name = input::required("thread_name", &form.thread_name, MAX_NAME)?.to_owned();
+    let format = match form.format.as_deref().map(str::trim) {
+        None | Some("" | "auto") => None,
+        Some(name) => Some(name.parse::<paste::Format>().map_err(|_| {
+            AppError::invalid(
+                "format",
+                format!(
+                    "format '{name}' is not one of auto, plain, whatsapp, linkedin, slack, \
+                     email, json"
+                ),
+            )
+        })?),
+    };
+    let text = form.conversation.unwrap_or_default();
+    let pasted = inbox::accept_paste(db, user, &thread_name, &text, format)
+        .await?
+        .map_err(|error| AppError::invalid("conversation", error.to_string()))?;
+    let summary = PasteSummary {
+        format: pasted.parsed.format,
+        messages: pasted.parsed.messages.len(),
+        warnings: pasted.parsed.warnings,
+    };
+    Ok(respond(jobs, thread_name, pasted.accepted, Some(summary)))
+}
+
+fn respond(
+    jobs: &JobQueue,
+    thread_name: String,
+    accepted: inbox::Accepted,
+    paste: Option<PasteSummary>,
+) -> (StatusCode, Json<SendMessagesResponse>) {
     if accepted.job_id.is_some() {
         jobs.wake();
     }
-    Ok((
+    (
         StatusCode::ACCEPTED,
         Json(SendMessagesResponse {
             status: "accepted",
@@ -87,18 +147,12 @@ pub async fn send(
             new_messages: accepted.new_messages,
             job_id: accepted.job_id,
             superseded_draft_message_id: accepted.superseded_draft,
+            paste,
         }),
-    ))
+    )
 }
 
 fn from_form(form: SendMessagesForm) -> Result<SendMessagesJson, AppError> {
-    if form.conversation.is_some() {
-        return Err(AppError::invalid(
-            "conversation",
-            "pasted conversations are not supported yet; send sender_name and \
-             message_content fields, or JSON messages",
-        ));
-    }
     let sender_name = form
         .sender_name
         .ok_or_else(|| AppError::invalid("sender_name", "sender_name is required"))?;
@@ -153,6 +207,8 @@ fn validate(messages: Vec<MessageJson>) -> Result<Vec<IncomingMessage>, AppError
                     MAX_CONTENT,
                 )?
                 .to_owned(),
+                timestamp: None,
+                is_mine: None,
             })
         })
         .collect()

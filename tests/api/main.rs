@@ -9,6 +9,7 @@ mod errors;
 mod fake_llm;
 mod helpers;
 mod jobs;
+mod paste;
 mod restart;
 mod send_messages;
 mod shutdown;

@@ -320,28 +320,3 @@ async fn a_form_post_without_a_sender_names_the_missing_field() {
     assert_eq!(error["field"], "sender_name");
     assert_eq!(app.count("SELECT count(*) FROM messages").await, 0);
 }
-
-#[tokio::test]
-async fn a_pasted_conversation_form_field_is_refused_until_the_parser_exists() {
-    let app = spawn_app().await;
-    let response = app
-        .client
-        .post(app.url("/send-messages/"))
-        .bearer_auth(&app.token)
-        .form(&[
-            ("user_id", "anna"),
-            ("thread_name", "Ida"),
-            ("conversation", "Ida: hi"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    let error = error_body(response, 422).await;
-    assert_eq!(error["field"], "conversation");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("not supported yet")
-    );
-}
