@@ -7,21 +7,27 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::agent::Agent;
 use crate::api;
 use crate::config::Config;
+use crate::db;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::jobs::JobQueue;
 use crate::llm::LlmClient;
+use crate::web::{self, LoginLimiter, SetupToken};
+use tower_sessions::cookie::{SameSite, time};
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -29,6 +35,9 @@ pub struct AppState {
     pub db: Db,
     pub jobs: JobQueue,
     pub config: Arc<Config>,
+    /// The first-run setup link's secret, while no user exists.
+    pub setup: SetupToken,
+    pub login_limiter: LoginLimiter,
 }
 
 impl FromRef<AppState> for Db {
@@ -57,6 +66,12 @@ impl Application {
         let llm = config.llm.as_ref().map(LlmClient::new).transpose()?;
         let agent = Agent::new(llm, db.clone(), config.agent_max_iterations);
         let jobs = JobQueue::new(db.clone(), agent, config.jobs.clone());
+        let setup = if db::users::count(&db.read).await? == 0 {
+            SetupToken::generate()
+        } else {
+            SetupToken::default()
+        };
+        SqliteStore::new(db.write.clone()).migrate().await?;
         let listener = TcpListener::bind(config.bind_addr).await.map_err(|e| {
             anyhow::anyhow!("BIND_ADDR: could not listen on {}: {e}", config.bind_addr)
         })?;
@@ -66,6 +81,8 @@ impl Application {
                 db,
                 jobs,
                 config: Arc::new(config),
+                setup,
+                login_limiter: LoginLimiter::default(),
             },
         })
     }
@@ -89,10 +106,23 @@ impl Application {
         let settings = &self.state.config.jobs;
         let workers = (settings.concurrency > 0).then(|| self.state.jobs.start());
         let grace = settings.shutdown_grace;
+        if let (Some(token), Ok(address)) = (self.state.setup.get(), self.listener.local_addr()) {
+            tracing::warn!(
+                "no account exists yet: open http://{address}/setup?token={token} to create the first one"
+            );
+        }
+        let sweeper = tokio::spawn(
+            SqliteStore::new(self.state.db.write.clone())
+                .continuously_delete_expired(Duration::from_secs(3600)),
+        );
         let app = router(self.state.clone());
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        sweeper.abort();
         if let Some(workers) = workers {
             workers.shutdown(grace).await;
         }
@@ -104,7 +134,7 @@ impl Application {
 /// Every route of the application, with the layers they share.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", axum::routing::get(home))
+        .merge(web::router().layer(session_layer(&state)))
         .merge(api::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -114,6 +144,10 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -129,9 +163,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn home() -> &'static str {
-    "draftdesk is running. The JSON API is at /send-messages/, /draft-messages/, \
-     /process-feedback/, /reject-draft/ and /approve-draft/; see README.md.\n"
+/// Sessions for the pages: HttpOnly, SameSite=Lax, Secure when served over https,
+/// stored in SQLite, ending after two weeks without a visit.
+fn session_layer(state: &AppState) -> SessionManagerLayer<SqliteStore> {
+    SessionManagerLayer::new(SqliteStore::new(state.db.write.clone()))
+        .with_name("draftdesk_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)))
 }
 
 async fn not_found() -> AppError {

@@ -5,6 +5,7 @@ use std::io::{BufRead, Write};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+use crate::accounts;
 use crate::app::Application;
 use crate::auth;
 use crate::config::{Config, Settings};
@@ -83,7 +84,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let user = add_user(&db, &name, display_name.as_deref(), password.as_deref()).await?;
+            let user = accounts::add_user(&db, &name, display_name.as_deref(), password.as_deref())
+                .await?;
             say(&format!("created user '{}' (id {})", user.name, user.id))
         }
         Command::Token(command) => {
@@ -99,37 +101,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     app.serve(shutdown_signal()).await?;
     tracing::info!("draftdesk stopped");
     Ok(())
-}
-
-/// Creates a user after checking the name; the CLI and the setup page share it.
-pub async fn add_user(
-    db: &Db,
-    name: &str,
-    display_name: Option<&str>,
-    password: Option<&str>,
-) -> anyhow::Result<db::users::User> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        bail!("NAME must be 1 to 100 characters without control characters");
-    }
-    let display_name = display_name
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .unwrap_or(name);
-    let hash = match password {
-        Some(p) if p.chars().count() < 8 => bail!("the password must be at least 8 characters"),
-        Some(p) => Some(auth::hash_password(p).map_err(|e| anyhow::anyhow!("{e}"))?),
-        None => None,
-    };
-    db::users::create(&db.write, name, display_name, hash.as_deref())
-        .await
-        .map_err(|e| {
-            if db::is_unique_violation(&e) {
-                anyhow::anyhow!("a user named '{name}' already exists")
-            } else {
-                anyhow::Error::from(e)
-            }
-        })
 }
 
 async fn token(db: &Db, command: TokenCommand) -> anyhow::Result<()> {

@@ -109,6 +109,16 @@ pub struct Settings {
         global = true
     )]
     pub job_lease_secs: String,
+
+    /// Mark the session cookie Secure (set this when draftdesk is served over https).
+    #[arg(
+        long,
+        env = "COOKIE_SECURE",
+        value_name = "COOKIE_SECURE",
+        default_value = "false",
+        global = true
+    )]
+    pub cookie_secure: String,
 }
 
 /// Checked settings.
@@ -120,6 +130,7 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     pub jobs: JobSettings,
     pub agent_max_iterations: u32,
+    pub cookie_secure: bool,
 }
 
 /// How the background job queue runs.
@@ -222,6 +233,16 @@ impl Config {
                 ..JobSettings::default()
             },
             agent_max_iterations: u32::try_from(iterations).unwrap_or(u32::MAX),
+            cookie_secure: match settings.cookie_secure.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" | "" => false,
+                other => {
+                    return Err(ConfigError {
+                        variable: "COOKIE_SECURE",
+                        message: format!("'{other}' is not true or false"),
+                    });
+                }
+            },
         })
     }
 
@@ -238,6 +259,7 @@ impl Config {
                 ..JobSettings::default()
             },
             agent_max_iterations: 8,
+            cookie_secure: false,
         }
     }
 }

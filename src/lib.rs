@@ -1,5 +1,7 @@
 //! draftdesk: reply drafts for your conversations, written by an LLM agent, reviewed by you.
 
+/// Creating users and checking passwords.
+pub mod accounts;
 /// The drafting agent: prompts, tools, the loop, the offline drafter.
 pub mod agent;
 /// The JSON API kept from the old backend.
@@ -28,3 +30,5 @@ pub mod paste;
 pub mod review;
 /// Lenient date and time labels.
 pub mod timestamp;
+/// The HTML pages.
+pub mod web;

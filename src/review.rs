@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::db::drafts::{Draft, DraftStatus};
-use crate::db::jobs::JobKind;
+use crate::db::jobs::{JobKind, JobState};
 use crate::db::users::User;
 use crate::db::{self, Db};
 use crate::error::AppError;
@@ -92,4 +92,36 @@ async fn decide(
     draft.final_content = final_content;
     draft.decided_at = Some(now);
     Ok(draft)
+}
+
+/// Queues a failed job of the user again; returns the new job's id.
+pub async fn retry_job(db: &Db, user: &User, job_id: i64) -> Result<i64, AppError> {
+    let job = db::jobs::find_for_user(&db.read, user.id, job_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no job with id {job_id}")))?;
+    if job.state != JobState::Failed {
+        return Err(AppError::Conflict(format!("job {job_id} has not failed")));
+    }
+    let now = db::now();
+    let mut tx = db.write.begin().await?;
+    let id = match job.kind {
+        JobKind::Draft => {
+            db::jobs::enqueue_draft(&mut tx, user.id, job.thread_id, &now)
+                .await?
+                .0
+        }
+        JobKind::Revise => {
+            db::jobs::insert(
+                &mut *tx,
+                JobKind::Revise,
+                user.id,
+                job.thread_id,
+                &job.payload,
+                &now,
+            )
+            .await?
+        }
+    };
+    tx.commit().await?;
+    Ok(id)
 }

@@ -4,6 +4,7 @@
 //! goes through a pool of exactly one, so writers queue in the application instead of
 //! fighting over SQLite's lock and failing with "database is locked".
 
+pub mod activity;
 pub mod agent_runs;
 pub mod drafts;
 pub mod jobs;

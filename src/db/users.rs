@@ -81,3 +81,47 @@ pub async fn add_style_note(pool: &SqlitePool, id: i64, note: &str) -> Result<()
     .await
     .map(|_| ())
 }
+
+/// A user by name with their password hash, for sign-in.
+pub async fn find_with_password(
+    pool: &SqlitePool,
+    name: &str,
+) -> Result<Option<(User, Option<String>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: User,
+        password_hash: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE name = ?"
+    ))
+    .bind(name)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.user, r.password_hash)))
+}
+
+/// How many users there are (none: the first-run setup is open).
+pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(pool)
+        .await
+}
+
+/// Replaces the user's names and style notes.
+pub async fn set_profile(
+    pool: &SqlitePool,
+    id: i64,
+    my_names: &[String],
+    style_notes: &str,
+) -> Result<(), sqlx::Error> {
+    let names = serde_json::to_string(my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("UPDATE users SET my_names = ?, style_notes = ? WHERE id = ?")
+        .bind(names)
+        .bind(style_notes)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}

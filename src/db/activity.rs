@@ -1,0 +1,128 @@
+//! What the dashboard shows besides drafts: work in progress, failures, and a version
+//! that changes whenever any of it (or a draft) does.
+
+use sqlx::SqlitePool;
+
+/// A queued or running job, or a failed one, as the dashboard lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkItem {
+    pub job_id: i64,
+    pub kind: super::jobs::JobKind,
+    pub state: super::jobs::JobState,
+    pub attempts: i64,
+    pub thread_id: i64,
+    pub thread_name: String,
+    /// When it was queued (or claimed, for a running job).
+    pub since: String,
+    pub last_error: Option<String>,
+}
+
+/// The user's queued and running jobs, oldest first.
+pub async fn in_progress(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT j.id AS job_id, j.kind, j.state, j.attempts, t.id AS thread_id, \
+                t.name AS thread_name, \
+                CASE j.state WHEN 'running' THEN j.updated_at ELSE j.created_at END AS since, \
+                j.last_error \
+         FROM jobs j JOIN threads t ON t.id = j.thread_id \
+         WHERE j.user_id = ? AND j.state IN ('queued', 'running') ORDER BY j.id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Failed jobs that are the latest word on their thread (not yet retried or overtaken).
+pub async fn failures(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT j.id AS job_id, j.kind, j.state, j.attempts, t.id AS thread_id, \
+                t.name AS thread_name, coalesce(j.finished_at, j.updated_at) AS since, \
+                j.last_error \
+         FROM jobs j JOIN threads t ON t.id = j.thread_id \
+         WHERE j.user_id = ? AND j.state = 'failed' \
+           AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.thread_id = j.thread_id AND k.id > j.id) \
+         ORDER BY j.id DESC LIMIT 20",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Changes whenever the user's jobs, drafts or messages change.
+pub async fn version(pool: &SqlitePool, user_id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = ?1) || '|' || \
+                (SELECT count(*) FROM drafts WHERE user_id = ?1 AND status = 'pending') || '|' || \
+                (SELECT coalesce(max(id), 0) FROM drafts WHERE user_id = ?1) || '|' || \
+                (SELECT coalesce(max(decided_at), '') FROM drafts WHERE user_id = ?1) || '|' || \
+                (SELECT coalesce(max(id), 0) FROM messages WHERE user_id = ?1)",
+    )
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// A pending draft with what it answers, for the review queue.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewItem {
+    pub draft_message_id: String,
+    pub content: String,
+    pub feedback: Option<String>,
+    pub created_at: String,
+    pub thread_id: i64,
+    pub thread_name: String,
+    pub answers_sender: Option<String>,
+    pub answers_content: Option<String>,
+    pub offline: Option<bool>,
+}
+
+/// A page of the user's pending drafts, newest first, and whether there are more.
+pub async fn review_queue(
+    pool: &SqlitePool,
+    user_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ReviewItem>, i64), sqlx::Error> {
+    let items = sqlx::query_as(
+        "SELECT d.draft_message_id, d.content, d.feedback, d.created_at, t.id AS thread_id, \
+                t.name AS thread_name, a.sender_name AS answers_sender, \
+                a.content AS answers_content, r.offline \
+         FROM drafts d \
+         JOIN threads t ON t.id = d.thread_id \
+         LEFT JOIN agent_runs r ON r.id = d.agent_run_id \
+         LEFT JOIN messages a ON a.id = ( \
+             SELECT m.id FROM messages m \
+             WHERE m.thread_id = d.thread_id AND m.is_mine = 0 \
+               AND m.id <= coalesce(d.answers_message, m.id) \
+             ORDER BY m.sort_key DESC, m.id DESC LIMIT 1) \
+         WHERE d.user_id = ? AND d.status = 'pending' \
+         ORDER BY d.id DESC LIMIT ? OFFSET ?",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let total =
+        sqlx::query_scalar("SELECT count(*) FROM drafts WHERE user_id = ? AND status = 'pending'")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?;
+    Ok((items, total))
+}
+
+impl WorkItem {
+    pub fn is_running(&self) -> bool {
+        self.state == super::jobs::JobState::Running
+    }
+
+    /// What the job is doing, for "Writing a draft for Anna…".
+    pub fn doing(&self) -> &'static str {
+        match (self.kind, self.is_running()) {
+            (super::jobs::JobKind::Draft, true) => "Writing a draft for",
+            (super::jobs::JobKind::Draft, false) => "Waiting to draft for",
+            (super::jobs::JobKind::Revise, true) => "Revising the draft for",
+            (super::jobs::JobKind::Revise, false) => "Waiting to revise the draft for",
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! First-run setup, sign-in and sign-out.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{Layout, PageError, SESSION_USER, check_csrf, layout, safe_next, set_notice};
+use crate::accounts;
+use crate::app::AppState;
+use crate::db;
+
+/// The one-time secret in the first-run setup link, while no user exists.
+#[derive(Clone, Debug, Default)]
+pub struct SetupToken(Arc<Mutex<Option<String>>>);
+
+impl SetupToken {
+    /// A fresh token.
+    pub fn generate() -> Self {
+        let token = crate::auth::generate_token().secret;
+        Self(Arc::new(Mutex::new(Some(token))))
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn matches(&self, candidate: &str) -> bool {
+        self.lock().as_deref().is_some_and(|t| t == candidate)
+    }
+
+    fn clear(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Failed sign-ins per client address: at most [`LoginLimiter::MAX_FAILURES`] in
+/// [`LoginLimiter::WINDOW`], then 429 until the oldest failure leaves the window.
+#[derive(Clone, Debug, Default)]
+pub struct LoginLimiter(Arc<Mutex<HashMap<IpAddr, Vec<Instant>>>>);
+
+impl LoginLimiter {
+    pub const MAX_FAILURES: usize = 5;
+    pub const WINDOW: Duration = Duration::from_secs(300);
+
+    /// Seconds to wait before trying again, if this address must wait.
+    fn wait(&self, ip: IpAddr) -> Option<u64> {
+        let mut map = self.lock();
+        let failures = map.entry(ip).or_default();
+        failures.retain(|at| at.elapsed() < Self::WINDOW);
+        (failures.len() >= Self::MAX_FAILURES).then(|| {
+            let oldest = failures.first().map_or(Duration::ZERO, Instant::elapsed);
+            Self::WINDOW.saturating_sub(oldest).as_secs().max(1)
+        })
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        let mut map = self.lock();
+        // Bound the memory an attacker with many addresses can take.
+        if map.len() > 10_000 {
+            map.retain(|_, v| v.iter().any(|at| at.elapsed() < Self::WINDOW));
+        }
+        map.entry(ip).or_default().push(Instant::now());
+    }
+
+    fn succeeded(&self, ip: IpAddr) {
+        self.lock().remove(&ip);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Vec<Instant>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The client's address (unspecified when the server runs without connection info).
+pub struct ClientIp(IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+        Ok(Self(ip))
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    layout: Layout,
+    name: String,
+    next: String,
+    error: Option<String>,
+    no_users: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    let no_users = db::users::count(&state.db.read).await? == 0;
+    Ok(LoginPage {
+        layout: layout(&session, &state, None, "Sign in").await?,
+        name: String::new(),
+        next: safe_next(query.next.as_deref()).to_owned(),
+        error: None,
+        no_users,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&session, &form.csrf).await?;
+    let next = safe_next(form.next.as_deref()).to_owned();
+    let again = |error: String, status: StatusCode| LoginAgain {
+        name: form.name.clone(),
+        next: next.clone(),
+        error,
+        status,
+    };
+    if let Some(seconds) = state.login_limiter.wait(ip) {
+        let message = format!("Too many failed sign-ins. Try again in {seconds} seconds.");
+        let mut response = again(message, StatusCode::TOO_MANY_REQUESTS)
+            .render(&state, &session)
+            .await?;
+        if let Ok(value) = seconds.to_string().parse() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
+    let Some(user) = accounts::check_password(&state.db, &form.name, &form.password).await? else {
+        state.login_limiter.failed(ip);
+        return again(
+            "That name and password do not match an account.".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .render(&state, &session)
+        .await;
+    };
+    state.login_limiter.succeeded(ip);
+    sign_in(&session, user.id).await?;
+    Ok(Redirect::to(&next).into_response())
+}
+
+/// The sign-in form shown again with what was typed and why it failed.
+struct LoginAgain {
+    name: String,
+    next: String,
+    error: String,
+    status: StatusCode,
+}
+
+impl LoginAgain {
+    async fn render(self, state: &AppState, session: &Session) -> Result<Response, PageError> {
+        let page = LoginPage {
+            layout: layout(session, state, None, "Sign in").await?,
+            name: self.name,
+            next: self.next,
+            error: Some(self.error),
+            no_users: false,
+        };
+        Ok((self.status, page).into_response())
+    }
+}
+
+/// Starts a signed-in session under a new id (no session fixation).
+async fn sign_in(session: &Session, user_id: i64) -> Result<(), PageError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    session
+        .insert(SESSION_USER, user_id)
+        .await
+        .map_err(|e| PageError::internal(&e))
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(session: Session, Form(form): Form<LogoutForm>) -> Result<Response, PageError> {
+    check_csrf(&session, &form.csrf).await?;
+    session.flush().await.map_err(|e| PageError::internal(&e))?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/setup.html")]
+struct SetupPage {
+    layout: Layout,
+    token: String,
+    name: String,
+    display_name: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    token: Option<String>,
+}
+
+pub async fn setup_form(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<SetupQuery>,
+) -> Result<Response, PageError> {
+    let token = query.token.unwrap_or_default();
+    if !state.setup.matches(&token) || db::users::count(&state.db.read).await? > 0 {
+        return Err(setup_closed());
+    }
+    Ok(SetupPage {
+        layout: layout(&session, &state, None, "Set up draftdesk").await?,
+        token,
+        name: String::new(),
+        display_name: String::new(),
+        error: None,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    csrf: String,
+    token: String,
+    name: String,
+    display_name: String,
+    password: String,
+    password_again: String,
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<SetupForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&session, &form.csrf).await?;
+    if !state.setup.matches(&form.token) || db::users::count(&state.db.read).await? > 0 {
+        return Err(setup_closed());
+    }
+    let problem = if form.password != form.password_again {
+        Some("The two passwords differ.".to_owned())
+    } else {
+        None
+    };
+    let created = match problem {
+        Some(problem) => Err(problem),
+        None => accounts::add_user(
+            &state.db,
+            &form.name,
+            Some(&form.display_name),
+            Some(&form.password),
+        )
+        .await
+        .map_err(|e| format!("{}.", capitalise(&e.to_string()))),
+    };
+    match created {
+        Ok(user) => {
+            state.setup.clear();
+            sign_in(&session, user.id).await?;
+            set_notice(
+                &session,
+                format!(
+                    "Welcome, {}. Paste a conversation to get your first draft.",
+                    user.display_name
+                ),
+            )
+            .await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(error) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            SetupPage {
+                layout: layout(&session, &state, None, "Set up draftdesk").await?,
+                token: form.token,
+                name: form.name,
+                display_name: form.display_name,
+                error: Some(error),
+            },
+        )
+            .into_response()),
+    }
+}
+
+fn setup_closed() -> PageError {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "This setup link is not valid: it was already used, or draftdesk already has an \
+         account. Sign in instead, or create users with `draftdesk user add`.",
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+//! The dashboard: drafts waiting for review, work in progress and failures, kept up to
+//! date by `static/live.js` polling `/live/version`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Layout, PageError, PageUser};
+use crate::app::AppState;
+use crate::db::activity::{ReviewItem, WorkItem};
+use crate::db::{self};
+
+/// Drafts per dashboard page.
+const PAGE_SIZE: i64 = 20;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    version: String,
+    drafts: Vec<ReviewItem>,
+    working: Vec<WorkItem>,
+    failures: Vec<WorkItem>,
+    page: i64,
+    pages: i64,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let db = &state.db;
+    let page = query
+        .page
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let (drafts, total) =
+        db::activity::review_queue(&db.read, user.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            .await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page > pages {
+        return Ok(Redirect::to(&format!("/?page={pages}")).into_response());
+    }
+    Ok(DashboardPage {
+        layout: user.layout(&state, "Drafts").await?,
+        version: db::activity::version(&db.read, user.user.id).await?,
+        drafts,
+        working: db::activity::in_progress(&db.read, user.user.id).await?,
+        failures: db::activity::failures(&db.read, user.user.id).await?,
+        page,
+        pages,
+    }
+    .into_response())
+}
+
+/// `GET /live/version`: a string that changes when anything on the user's pages does.
+pub async fn version(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Json<Value>, PageError> {
+    let version = db::activity::version(&state.db.read, user.user.id).await?;
+    Ok(Json(json!({ "version": version })))
+}

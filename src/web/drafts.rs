@@ -1,0 +1,158 @@
+//! Review actions from the pages: approve (with an edit), reject, feedback, retry.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Layout, PageError, PageUser, safe_next};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::review;
+
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    #[serde(default)]
+    csrf: String,
+    final_content: Option<String>,
+    return_to: Option<String>,
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<ApproveForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let edited = form
+        .final_content
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let outcome = review::approve(&state.db, &user.user, &id, edited).await;
+    settle(
+        &user,
+        outcome.map(|_| "Approved. The final text is kept as an example of your voice."),
+        form.return_to,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RejectForm {
+    #[serde(default)]
+    csrf: String,
+    return_to: Option<String>,
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<RejectForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let outcome = review::reject(&state.db, &user.user, &id).await;
+    settle(&user, outcome.map(|_| "Rejected."), form.return_to).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "drafts/feedback.html")]
+struct FeedbackPage {
+    layout: Layout,
+    draft_id: String,
+    feedback: String,
+    error: String,
+    return_to: String,
+}
+
+#[derive(Deserialize)]
+pub struct FeedbackForm {
+    #[serde(default)]
+    csrf: String,
+    feedback: String,
+    return_to: Option<String>,
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let text = form.feedback.trim();
+    if text.is_empty() || text.chars().count() > 10_000 {
+        let error = if text.is_empty() {
+            "Write what should change, such as \u{201c}shorter, offer Tuesday\u{201d}."
+        } else {
+            "Feedback must be at most 10,000 characters."
+        };
+        let page = FeedbackPage {
+            layout: user.layout(&state, "Give feedback").await?,
+            draft_id: id,
+            feedback: form.feedback,
+            error: error.to_owned(),
+            return_to: safe_next(form.return_to.as_deref()).to_owned(),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let outcome = review::give_feedback(&state.db, &user.user, &id, text).await;
+    if outcome.is_ok() {
+        state.jobs.wake();
+    }
+    settle(
+        &user,
+        outcome.map(|_| "Feedback sent. Revising the draft\u{2026}"),
+        form.return_to,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RetryForm {
+    #[serde(default)]
+    csrf: String,
+    return_to: Option<String>,
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<RetryForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let outcome = review::retry_job(&state.db, &user.user, id).await;
+    if outcome.is_ok() {
+        state.jobs.wake();
+    }
+    settle(
+        &user,
+        outcome.map(|_| "Trying again\u{2026}"),
+        form.return_to,
+    )
+    .await
+}
+
+/// Redirects back with a notice; a missing draft is a 404 page, any other refusal (a
+/// draft no longer pending) a notice saying why.
+async fn settle<T: Into<String>>(
+    user: &PageUser,
+    outcome: Result<T, AppError>,
+    return_to: Option<String>,
+) -> Result<Response, PageError> {
+    let back = safe_next(return_to.as_deref()).to_owned();
+    match outcome {
+        Ok(notice) => user.notice(notice).await?,
+        Err(AppError::NotFound(_)) => return Err(PageError::not_found()),
+        Err(error @ AppError::Conflict(_)) => user.notice(format!("Not done: {error}.")).await?,
+        Err(error) => return Err(error.into()),
+    }
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,310 @@
+//! The HTML pages: sign-in and setup, dashboard, threads, settings.
+//!
+//! Pages use a session cookie (tower-sessions, SQLite store); every state-changing form
+//! carries a CSRF token tied to the session. A successful form post answers `303 See
+//! Other`; an invalid one re-renders the form with the message and the input (422).
+
+mod assets;
+mod auth;
+mod dashboard;
+mod drafts;
+mod settings;
+mod threads;
+
+pub use auth::{LoginLimiter, SetupToken};
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rand::RngCore;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::db::users::User;
+use crate::db::{self, Db};
+use crate::error::AppError;
+
+const SESSION_USER: &str = "user_id";
+const SESSION_CSRF: &str = "csrf";
+const SESSION_FLASH: &str = "flash";
+
+/// The pages' routes, with their security headers.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/{file}", get(assets::serve))
+        .route("/", get(dashboard::show))
+        .route("/live/version", get(dashboard::version))
+        .route("/setup", get(auth::setup_form).post(auth::setup))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/threads/new", get(threads::new_form).post(threads::create))
+        .route("/threads/{id}", get(threads::show))
+        .route("/drafts/{id}/approve", post(drafts::approve))
+        .route("/drafts/{id}/reject", post(drafts::reject))
+        .route("/drafts/{id}/feedback", post(drafts::feedback))
+        .route("/jobs/{id}/retry", post(drafts::retry))
+        .route("/settings", get(settings::show))
+        .route("/settings/profile", post(settings::save_profile))
+        .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// What every page's frame shows.
+pub struct Layout {
+    pub user: Option<String>,
+    pub offline: bool,
+    pub csrf: String,
+    pub notice: Option<String>,
+    pub title: String,
+}
+
+/// The signed-in user of a page. Signed-out visitors are sent to the sign-in page.
+pub struct PageUser {
+    pub user: User,
+    pub session: Session,
+}
+
+impl<S> FromRequestParts<S> for PageUser
+where
+    Db: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(status, message)| (status, message).into_response())?;
+        let to_login = || {
+            let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let next = if parts.method == axum::http::Method::GET {
+                next
+            } else {
+                "/"
+            };
+            Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
+        };
+        let user_id: Option<i64> = session
+            .get(SESSION_USER)
+            .await
+            .map_err(|e| session_error(&e))?;
+        let Some(user_id) = user_id else {
+            return Err(to_login());
+        };
+        let db = Db::from_ref(state);
+        match db::users::find(&db.read, user_id).await {
+            Ok(Some(user)) => Ok(Self { user, session }),
+            Ok(None) => Err(to_login()),
+            Err(error) => Err(PageError::from(AppError::from(error)).into_response()),
+        }
+    }
+}
+
+impl PageUser {
+    /// The frame of a page for this user; takes the pending notice, if any.
+    pub async fn layout(&self, state: &AppState, title: &str) -> Result<Layout, PageError> {
+        layout(
+            &self.session,
+            state,
+            Some(self.user.display_name.clone()),
+            title,
+        )
+        .await
+    }
+
+    /// Checks a form's CSRF token against the session's.
+    pub async fn check_csrf(&self, token: &str) -> Result<(), PageError> {
+        check_csrf(&self.session, token).await
+    }
+
+    /// A one-time notice for the next page shown.
+    pub async fn notice(&self, text: impl Into<String>) -> Result<(), PageError> {
+        set_notice(&self.session, text.into()).await
+    }
+}
+
+pub async fn layout(
+    session: &Session,
+    state: &AppState,
+    user: Option<String>,
+    title: &str,
+) -> Result<Layout, PageError> {
+    let notice: Option<String> = session
+        .remove(SESSION_FLASH)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    Ok(Layout {
+        user,
+        offline: state.jobs.agent().is_offline(),
+        csrf: csrf_token(session).await?,
+        notice,
+        title: title.to_owned(),
+    })
+}
+
+pub async fn set_notice(session: &Session, text: String) -> Result<(), PageError> {
+    session
+        .insert(SESSION_FLASH, text)
+        .await
+        .map_err(|e| PageError::internal(&e))
+}
+
+/// The session's CSRF token, made on first use.
+pub async fn csrf_token(session: &Session) -> Result<String, PageError> {
+    if let Some(token) = session
+        .get::<String>(SESSION_CSRF)
+        .await
+        .map_err(|e| PageError::internal(&e))?
+    {
+        return Ok(token);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    session
+        .insert(SESSION_CSRF, &token)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    Ok(token)
+}
+
+pub async fn check_csrf(session: &Session, token: &str) -> Result<(), PageError> {
+    let expected: Option<String> = session
+        .get(SESSION_CSRF)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    let matches = expected.is_some_and(|expected| {
+        expected.len() == token.len()
+            && expected
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "This form has expired or did not come from draftdesk. Reload the page and try again.",
+        ))
+    }
+}
+
+/// Percent-encodes a `next=` target.
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// Only local paths are followed after sign-in (no open redirects).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
+        _ => "/",
+    }
+}
+
+fn session_error(error: &tower_sessions::session::Error) -> Response {
+    PageError::internal(error).into_response()
+}
+
+/// How a page request fails: a rendered error page with the right status.
+#[derive(Debug)]
+pub struct PageError {
+    status: StatusCode,
+    message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "There is nothing here, or it is not yours to see.",
+        )
+    }
+
+    fn internal(error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "a page failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side; it has been logged. Try again in a moment.",
+        )
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        let status = error.status_code();
+        if status.is_server_error() {
+            return Self::internal(&error);
+        }
+        Self::new(status, error.public_message())
+    }
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::from(error).into()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            layout: Layout {
+                user: None,
+                offline: false,
+                csrf: String::new(),
+                notice: None,
+                title: "Error".to_owned(),
+            },
+            status: self.status.as_u16(),
+            message: self.message,
+        };
+        (self.status, page).into_response()
+    }
+}

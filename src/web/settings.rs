@@ -1,0 +1,174 @@
+//! Settings: the names the user appears under, their style notes, their API tokens.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Layout, PageError, PageUser};
+use crate::app::AppState;
+use crate::auth;
+use crate::db::tokens::TokenInfo;
+use crate::db::{self};
+
+const SESSION_NEW_TOKEN: &str = "new_token";
+const MAX_NOTES: usize = 10_000;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    user_id: String,
+    names: String,
+    style_notes: String,
+    tokens: Vec<TokenInfo>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
+    let new_token: Option<String> = user
+        .session
+        .remove(SESSION_NEW_TOKEN)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    render(
+        &state,
+        &user,
+        user.user.my_names.join("\n"),
+        user.user.style_notes.clone(),
+        new_token,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render(
+    state: &AppState,
+    user: &PageUser,
+    names: String,
+    style_notes: String,
+    new_token: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let page = SettingsPage {
+        layout: user.layout(state, "Settings").await?,
+        user_id: user.user.name.clone(),
+        names,
+        style_notes,
+        tokens: db::tokens::list(&state.db.read, user.user.id).await?,
+        new_token,
+        error,
+    };
+    Ok((status, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    names: String,
+    style_notes: String,
+}
+
+pub async fn save_profile(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let names: Vec<String> = form
+        .names
+        .lines()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(100).collect())
+        .collect();
+    let error = if names.is_empty() {
+        Some("Give at least one name you appear under in conversations.".to_owned())
+    } else if form.style_notes.chars().count() > MAX_NOTES {
+        Some(format!(
+            "Style notes must be at most {MAX_NOTES} characters."
+        ))
+    } else {
+        None
+    };
+    if let Some(error) = error {
+        return render(
+            &state,
+            &user,
+            form.names,
+            form.style_notes,
+            None,
+            Some(error),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    db::users::set_profile(
+        &state.db.write,
+        user.user.id,
+        &names,
+        form.style_notes.trim(),
+    )
+    .await?;
+    user.notice("Saved.").await?;
+    Ok(Redirect::to("/settings").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    label: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let label: String = form.label.trim().chars().take(100).collect();
+    let token = auth::generate_token();
+    db::tokens::insert(
+        &state.db.write,
+        user.user.id,
+        &label,
+        &token.hash,
+        &token.prefix,
+    )
+    .await?;
+    user.session
+        .insert(SESSION_NEW_TOKEN, token.secret)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    Ok(Redirect::to("/settings").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    if !db::tokens::revoke(&state.db.write, id, Some(user.user.id), &db::now()).await? {
+        return Err(PageError::not_found());
+    }
+    user.notice("Token revoked. Clients using it are refused from now on.")
+        .await?;
+    Ok(Redirect::to("/settings").into_response())
+}

@@ -1,0 +1,323 @@
+//! The new-thread page (paste, preview, submit) and the thread page (the conversation,
+//! every draft and revision, every agent run's trace).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Layout, PageError, PageUser};
+use crate::app::AppState;
+use crate::db::drafts::Draft;
+use crate::db::messages::Message;
+use crate::db::{self};
+use crate::inbox;
+use crate::paste::{self, Format, Parsed};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "threads/new.html")]
+struct NewThreadPage {
+    layout: Layout,
+    thread_name: String,
+    names: String,
+    format: String,
+    conversation: String,
+    preview: Option<Parsed>,
+    error: Option<(String, String)>,
+    formats: Vec<&'static str>,
+}
+
+impl NewThreadPage {
+    fn has_error(&self, field: &str) -> bool {
+        self.error.as_ref().is_some_and(|(f, _)| f == field)
+    }
+}
+
+fn formats() -> Vec<&'static str> {
+    std::iter::once("auto")
+        .chain(Format::ALL.iter().map(|f| f.as_str()))
+        .collect()
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Response, PageError> {
+    Ok(NewThreadPage {
+        layout: user.layout(&state, "New thread").await?,
+        thread_name: String::new(),
+        names: user.user.my_names.join(", "),
+        format: "auto".to_owned(),
+        conversation: String::new(),
+        preview: None,
+        error: None,
+        formats: formats(),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewThreadForm {
+    #[serde(default)]
+    csrf: String,
+    thread_name: String,
+    names: String,
+    format: String,
+    conversation: String,
+    action: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<NewThreadForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let names: Vec<String> = split_names(&form.names);
+    let format = match form.format.as_str() {
+        "" | "auto" => Ok(None),
+        other => other.parse::<Format>().map(Some),
+    };
+    let thread_name = form.thread_name.trim();
+    let error = if thread_name.is_empty() {
+        Some((
+            "thread_name",
+            "Give the thread a name, such as the other person's name.",
+        ))
+    } else if thread_name.chars().count() > 200 {
+        Some((
+            "thread_name",
+            "The thread name must be at most 200 characters.",
+        ))
+    } else if form.conversation.trim().is_empty() {
+        Some((
+            "conversation",
+            "Paste the conversation to draft a reply to.",
+        ))
+    } else if names.is_empty() {
+        Some((
+            "names",
+            "Give at least one name you appear under in conversations.",
+        ))
+    } else if format.is_err() {
+        Some(("format", "Choose one of the listed formats."))
+    } else {
+        None
+    };
+    let format = format.unwrap_or(None);
+    let preview = (!form.conversation.trim().is_empty()).then(|| {
+        paste::parse(
+            &form.conversation,
+            &paste::ParseOptions {
+                format,
+                reference_date: chrono::Utc::now().date_naive(),
+                my_names: &names,
+            },
+        )
+        .ok()
+    });
+    if error.is_some() || form.action.as_deref() != Some("submit") {
+        let status = if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        let page = NewThreadPage {
+            layout: user.layout(&state, "New thread").await?,
+            thread_name: form.thread_name,
+            names: form.names,
+            format: form.format,
+            conversation: form.conversation,
+            preview: preview.flatten(),
+            error: error.map(|(f, m)| (f.to_owned(), m.to_owned())),
+            formats: formats(),
+        };
+        return Ok((status, page).into_response());
+    }
+    let mut me = user.user.clone();
+    if names != me.my_names {
+        db::users::set_profile(&state.db.write, me.id, &names, &me.style_notes).await?;
+        me.my_names = names;
+    }
+    let pasted = inbox::accept_paste(&state.db, &me, thread_name, &form.conversation, format)
+        .await?
+        .map_err(|e| PageError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let accepted = pasted.accepted;
+    let notice = match accepted.job_id {
+        Some(_) => {
+            state.jobs.wake();
+            format!(
+                "Read {} messages from \u{201c}{thread_name}\u{201d} ({} new). Drafting a reply\u{2026}",
+                pasted.parsed.messages.len(),
+                accepted.new_messages
+            )
+        }
+        None => format!(
+            "Nothing new in that paste: \u{201c}{thread_name}\u{201d} already has all {} messages.",
+            pasted.parsed.messages.len()
+        ),
+    };
+    user.notice(notice).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+fn split_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.chars().take(100).collect());
+        }
+    }
+    names
+}
+
+/// A run as the thread page shows it.
+struct RunView {
+    id: i64,
+    trigger: &'static str,
+    outcome: &'static str,
+    model: String,
+    offline: bool,
+    tokens: i64,
+    duration: String,
+    started_at: String,
+    reason: Option<String>,
+    error: Option<String>,
+    entries: Vec<TraceEntry>,
+}
+
+struct TraceEntry {
+    title: String,
+    body: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "threads/show.html")]
+struct ThreadPage {
+    layout: Layout,
+    version: String,
+    thread_name: String,
+    messages: Vec<Message>,
+    drafts: Vec<Draft>,
+    runs: Vec<RunView>,
+    return_to: String,
+}
+
+impl ThreadPage {
+    /// The external id of the draft a revision revises.
+    fn revises(&self, draft: &Draft) -> Option<String> {
+        let parent = draft.revises_draft_id?;
+        self.drafts
+            .iter()
+            .find(|d| d.id == parent)
+            .map(|d| short_id(&d.draft_message_id))
+    }
+}
+
+pub fn short_id(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let db = &state.db;
+    let thread = db::threads::find(&db.read, user.user.id, id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let runs = db::agent_runs::list_thread(&db.read, thread.id)
+        .await?
+        .into_iter()
+        .map(run_view)
+        .collect();
+    Ok(ThreadPage {
+        layout: user.layout(&state, &thread.name).await?,
+        version: db::activity::version(&db.read, user.user.id).await?,
+        messages: db::messages::list_thread(&db.read, thread.id).await?,
+        drafts: db::drafts::list_thread(&db.read, thread.id).await?,
+        runs,
+        return_to: format!("/threads/{}", thread.id),
+        thread_name: thread.name,
+    }
+    .into_response())
+}
+
+fn run_view(run: db::agent_runs::AgentRun) -> RunView {
+    let transcript: Vec<Value> = serde_json::from_str(&run.transcript).unwrap_or_default();
+    RunView {
+        id: run.id,
+        trigger: match run.trigger {
+            db::agent_runs::Trigger::NewMessages => "new messages",
+            db::agent_runs::Trigger::Feedback => "feedback",
+        },
+        outcome: run.outcome.map_or("running", |o| o.as_str()),
+        model: run.model,
+        offline: run.offline,
+        tokens: run.prompt_tokens + run.completion_tokens,
+        duration: run
+            .duration_ms
+            .map_or_else(String::new, |ms| format!("{:.1} s", ms as f64 / 1000.0)),
+        started_at: run.started_at,
+        reason: run.reason,
+        error: run.error,
+        entries: transcript.iter().map(trace_entry).collect(),
+    }
+}
+
+fn trace_entry(entry: &Value) -> TraceEntry {
+    let kind = entry["kind"].as_str().unwrap_or("entry");
+    let turn = entry["turn"]
+        .as_i64()
+        .map(|t| format!(" (turn {})", t + 1))
+        .unwrap_or_default();
+    let purpose = entry["purpose"]
+        .as_str()
+        .map(|p| format!(" \u{2013} {p}"))
+        .unwrap_or_default();
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    match kind {
+        "tool" => TraceEntry {
+            title: format!("Tool call: {}{turn}", entry["name"].as_str().unwrap_or("?")),
+            body: format!(
+                "arguments: {}\n\nresult:\n{}",
+                entry["arguments"].as_str().unwrap_or(""),
+                entry["result"].as_str().unwrap_or("")
+            ),
+        },
+        "request" => TraceEntry {
+            title: format!("Request to the model{turn}{purpose}"),
+            body: pretty(&entry["messages"]),
+        },
+        "response" => TraceEntry {
+            title: format!("Model response{turn}{purpose}"),
+            body: pretty(&serde_json::json!({
+                "message": entry["message"],
+                "usage": entry["usage"],
+                "elapsed_ms": entry["elapsed_ms"],
+            })),
+        },
+        "error" => TraceEntry {
+            title: format!("Error{turn}{purpose}"),
+            body: entry["error"].as_str().unwrap_or("").to_owned(),
+        },
+        "offline" => TraceEntry {
+            title: "Offline drafter".to_owned(),
+            body: pretty(entry),
+        },
+        _ => TraceEntry {
+            title: kind.to_owned(),
+            body: pretty(entry),
+        },
+    }
+}

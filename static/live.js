@@ -1,0 +1,311 @@
+// draftdesk: progressive enhancement for server-rendered pages.
+// Live region updates, copy buttons, elapsed timers, confirm prompts.
+// Every feature is keyed on data-* hooks, so pages without them are untouched.
+(() => {
+  "use strict";
+
+  const BASE_DELAY = 2000;
+  const MAX_DELAY = 30000;
+  // Input types whose value is not something the reviewer types.
+  const NON_TEXT_INPUTS = new Set(["hidden", "submit", "button", "reset", "image", "file", "checkbox", "radio"]);
+
+  // Server HTML of nodes we manage. The live DOM drifts from it (timers tick,
+  // copy buttons lose `hidden`), so change detection compares server to server.
+  const serverHtml = new WeakMap();
+  // <details> the reviewer opened by hand: closing them under their feet is rude.
+  const openedByUser = new WeakSet();
+  let lastDoc = null; // newest fetched page, re-applied once protected nodes free up
+  let deferred = false; // true while some update was held back by protection
+
+  // ---- announcements ----------------------------------------------------
+  let announceTimer = 0;
+  const announce = (message) => {
+    const status = document.getElementById("live-status");
+    if (!status) return;
+    // Clear first so an identical repeated message is still read out.
+    status.textContent = "";
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => { status.textContent = message; }, 100);
+  };
+
+  // ---- protection -------------------------------------------------------
+  const isDirty = (el) => {
+    if (el instanceof HTMLTextAreaElement) return el.value !== el.defaultValue;
+    if (el instanceof HTMLInputElement) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      return !NON_TEXT_INPUTS.has(el.type) && el.value !== el.defaultValue;
+    }
+    if (el instanceof HTMLSelectElement) {
+      const opts = Array.from(el.options);
+      if (el.multiple) return opts.some((o) => o.selected !== o.defaultSelected);
+      // Without an explicit default the browser selects the first option.
+      let def = opts.findIndex((o) => o.defaultSelected);
+      if (def < 0) def = opts.length ? 0 : -1;
+      return el.selectedIndex !== def;
+    }
+    return false;
+  };
+
+  const isProtected = (node) => {
+    if (!(node instanceof Element)) return false;
+    const active = document.activeElement;
+    if (active && active !== document.body && node.contains(active)) return true;
+    const controls = node.matches("textarea, input, select") ? [node] : [];
+    controls.push(...node.querySelectorAll("textarea, input, select"));
+    if (controls.some(isDirty)) return true;
+    const details = node.matches("details") ? [node] : [];
+    details.push(...node.querySelectorAll("details[open]"));
+    return details.some((d) => d.open && openedByUser.has(d));
+  };
+
+  // ---- reconciliation ---------------------------------------------------
+  const importFrom = (newNode) => {
+    const node = document.importNode(newNode, true);
+    serverHtml.set(node, newNode.outerHTML);
+    return node;
+  };
+  const htmlOf = (node) => serverHtml.get(node) ?? node.outerHTML;
+  const keyOf = (el) => el.getAttribute("data-key");
+
+  // Returns {changed, added: [keys]}; sets `deferred` when something was held back.
+  const reconcileKeyed = (region, fresh) => {
+    const result = { changed: false, added: [] };
+    const oldKids = Array.from(region.children);
+    const newKids = Array.from(fresh.children);
+    const oldByKey = new Map();
+    oldKids.forEach((el) => { if (keyOf(el) !== null) oldByKey.set(keyOf(el), el); });
+    const newKeys = new Set(newKids.map(keyOf).filter((k) => k !== null));
+
+    // Loose (unkeyed) children, e.g. an empty-state paragraph, go as a group.
+    const oldLoose = oldKids.filter((el) => keyOf(el) === null && !el.classList.contains("is-stale"));
+    const newLoose = newKids.filter((el) => keyOf(el) === null);
+    let swapLoose = oldLoose.map(htmlOf).join("") !== newLoose.map((el) => el.outerHTML).join("");
+    if (swapLoose && oldLoose.some(isProtected)) { swapLoose = false; deferred = true; }
+    if (swapLoose) { oldLoose.forEach((el) => el.remove()); result.changed = true; }
+
+    // Cards the server no longer lists: drop them, or dim them if in use.
+    oldByKey.forEach((el, key) => {
+      if (newKeys.has(key)) return;
+      if (isProtected(el)) {
+        if (!el.classList.contains("is-stale")) { el.classList.add("is-stale"); result.changed = true; }
+        deferred = true;
+      } else { el.remove(); result.changed = true; }
+    });
+
+    // Walk the new order; `prev` is the last node placed. Protected nodes are
+    // never moved (moving loses focus); everything else is placed around them.
+    let prev = null;
+    const place = (node) => {
+      const ref = prev ? prev.nextSibling : region.firstChild;
+      if (node !== ref) region.insertBefore(node, ref);
+      prev = node;
+    };
+    for (const fresh of newKids) {
+      const key = keyOf(fresh);
+      if (key === null) { if (swapLoose) place(importFrom(fresh)); continue; }
+      const old = oldByKey.get(key);
+      if (!old) { place(importFrom(fresh)); result.added.push(key); result.changed = true; continue; }
+      old.classList.remove("is-stale"); // listed again
+      if (isProtected(old)) {
+        if (htmlOf(old) !== fresh.outerHTML) deferred = true;
+        prev = old;
+      } else if (htmlOf(old) !== fresh.outerHTML) {
+        const node = importFrom(fresh);
+        old.replaceWith(node);
+        place(node);
+        result.changed = true;
+      } else { place(old); }
+    }
+    return result;
+  };
+
+  const reconcilePlain = (region, fresh) => {
+    const was = serverHtml.get(region) ?? region.innerHTML;
+    if (was === fresh.innerHTML) return { changed: false, added: [] };
+    if (isProtected(region)) { deferred = true; return { changed: false, added: [] }; }
+    region.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+    serverHtml.set(region, fresh.innerHTML);
+    return { changed: true, added: [] };
+  };
+
+  const syncAttributes = (region, fresh) => {
+    for (const { name } of Array.from(region.attributes)) {
+      if (!fresh.hasAttribute(name)) region.removeAttribute(name);
+    }
+    for (const { name, value } of Array.from(fresh.attributes)) {
+      if (region.getAttribute(name) !== value) region.setAttribute(name, value);
+    }
+  };
+
+  const applyDocument = (doc) => {
+    deferred = false;
+    let changed = false;
+    const added = [];
+    for (const fresh of doc.querySelectorAll("[data-live-region][id]")) {
+      const region = document.getElementById(fresh.id);
+      if (!region) continue; // regions are always rendered; ignore mismatches
+      const keyed = [region, fresh].some((r) => Array.from(r.children).some((c) => keyOf(c) !== null));
+      const res = keyed ? reconcileKeyed(region, fresh) : reconcilePlain(region, fresh);
+      if (!isProtected(region)) syncAttributes(region, fresh);
+      changed = changed || res.changed;
+      added.push(...res.added);
+    }
+    if (!changed) return;
+    revealCopyButtons();
+    updateTimers();
+    const drafts = added.filter((k) => k.startsWith("draft-")).length;
+    announce(drafts === 1 ? "1 new draft." : drafts > 1 ? `${drafts} new drafts.` : "Page updated.");
+  };
+
+  // Record the server's HTML of the initial page before we touch anything.
+  const snapshot = () => {
+    for (const region of document.querySelectorAll("[data-live-region][id]")) {
+      serverHtml.set(region, region.innerHTML);
+      for (const child of region.children) serverHtml.set(child, child.outerHTML);
+    }
+  };
+
+  // ---- polling ----------------------------------------------------------
+  let delay = BASE_DELAY;
+  let timer = 0;
+  let busy = false;
+
+  const refreshPage = async (liveRoot) => {
+    const res = await fetch(location.href, { credentials: "same-origin" });
+    if (!res.ok) throw new Error(`page ${res.status}`);
+    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const freshRoot = doc.querySelector("[data-live-version]");
+    // A sign-in page or error page has no live root: do not graft it in.
+    if (!freshRoot) throw new Error("no live root in page");
+    lastDoc = doc;
+    applyDocument(doc);
+    liveRoot.setAttribute("data-live-version", freshRoot.getAttribute("data-live-version"));
+  };
+
+  const poll = async () => {
+    clearTimeout(timer);
+    const liveRoot = document.querySelector("[data-live-version]");
+    if (!liveRoot || document.hidden || busy) return; // visibilitychange resumes
+    busy = true;
+    try {
+      const res = await fetch(liveRoot.dataset.liveUrl || "/live/version", {
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+      });
+      if (!res.ok) throw new Error(`version ${res.status}`);
+      const data = await res.json();
+      if (typeof data.version === "string" && data.version !== liveRoot.getAttribute("data-live-version")) {
+        await refreshPage(liveRoot);
+      } else if (deferred && lastDoc) {
+        applyDocument(lastDoc); // the reviewer may be done: apply what was held back
+      }
+      delay = BASE_DELAY;
+    } catch (err) {
+      delay = Math.min(delay * 2, MAX_DELAY); // quiet back-off while offline
+    } finally {
+      busy = false;
+      if (!document.hidden) timer = setTimeout(poll, delay);
+    }
+  };
+
+  // ---- copy buttons -----------------------------------------------------
+  const originalLabel = new WeakMap();
+  const labelTimers = new WeakMap();
+  const revealCopyButtons = () => {
+    document.querySelectorAll("[data-copy-target][hidden]").forEach((b) => b.removeAttribute("hidden"));
+  };
+
+  const fallbackCopy = (el, text, button) => {
+    let ok = false;
+    const selection = window.getSelection();
+    if (el instanceof HTMLTextAreaElement || el instanceof HTMLInputElement) {
+      el.select();
+    } else {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+    selection.removeAllRanges();
+    button.focus(); // select() may have moved focus away from the button
+    return ok;
+  };
+
+  const copyFrom = async (button) => {
+    const el = document.getElementById(button.dataset.copyTarget);
+    if (!el) return;
+    const text = (el instanceof HTMLTextAreaElement || el instanceof HTMLInputElement) ? el.value : el.textContent;
+    let ok = false;
+    try {
+      if (!navigator.clipboard || !window.isSecureContext) throw new Error("no clipboard API");
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch (err) {
+      ok = fallbackCopy(el, text, button);
+    }
+    if (!originalLabel.has(button)) originalLabel.set(button, button.textContent);
+    button.textContent = ok ? "Copied" : "Copy failed";
+    announce(ok ? "Copied." : "Copy failed.");
+    clearTimeout(labelTimers.get(button));
+    labelTimers.set(button, setTimeout(() => {
+      button.textContent = originalLabel.get(button);
+      originalLabel.delete(button);
+    }, 2000));
+  };
+
+  // ---- elapsed timers ---------------------------------------------------
+  const formatElapsed = (ms) => {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return `${s} s`;
+    const m = Math.floor(s / 60);
+    if (m < 60) return `${m} min ${s % 60} s`;
+    const h = Math.floor(m / 60);
+    if (h < 48) return `${h} h ${m % 60} min`;
+    return `${Math.floor(h / 24)} d ${h % 24} h`;
+  };
+  const updateTimers = () => {
+    const now = Date.now();
+    document.querySelectorAll("time[data-elapsed-since]").forEach((t) => {
+      const since = Date.parse(t.dataset.elapsedSince);
+      if (Number.isNaN(since)) return; // leave the server's text alone
+      const text = formatElapsed(now - since);
+      if (t.textContent !== text) t.textContent = text;
+    });
+  };
+
+  // ---- wiring -----------------------------------------------------------
+  document.addEventListener("click", (event) => {
+    if (!(event.target instanceof Element)) return;
+    // Remember panels the reviewer opened (a click also covers Enter/Space on
+    // a summary); server-rendered `open` panels do not count.
+    const summary = event.target.closest("details > summary");
+    if (summary) {
+      const d = summary.parentElement;
+      setTimeout(() => { if (d.open) openedByUser.add(d); else openedByUser.delete(d); }, 0);
+    }
+    const button = event.target.closest("button[data-copy-target]");
+    if (!button) return;
+    event.preventDefault(); // copy buttons may sit inside forms
+    copyFrom(button);
+  });
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm") && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+  // Back online: skip the remaining back-off and check at once.
+  window.addEventListener("online", () => { delay = BASE_DELAY; poll(); });
+
+  snapshot();
+  revealCopyButtons();
+  updateTimers();
+  if (document.querySelector("time[data-elapsed-since]") || document.querySelector("[data-live-version]")) {
+    setInterval(updateTimers, 1000);
+  }
+  if (document.querySelector("[data-live-version]")) timer = setTimeout(poll, BASE_DELAY);
+})();
