@@ -18,6 +18,8 @@ pub struct TestApp {
     /// The queue, which tests drive with `run_until_idle` (no workers run in tests).
     pub jobs: JobQueue,
     pub client: reqwest::Client,
+    /// The first-run setup link's secret (valid only while no user exists).
+    pub setup_token: Option<String>,
     /// The first user's external id and API token.
     pub user: String,
     pub token: String,
@@ -47,6 +49,15 @@ pub async fn spawn_app_with_model(base_url: &str) -> TestApp {
 
 /// The app with its configuration adjusted; retries are immediate.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut app = spawn_app_without_users(adjust).await;
+    let token = app.add_user("anna").await;
+    app.user = "anna".to_owned();
+    app.token = token;
+    app
+}
+
+/// The app as on first run: no user yet.
+pub async fn spawn_app_without_users(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let mut config = Config::for_database(url);
@@ -56,20 +67,18 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let address = format!("http://{}", app.local_addr().expect("a bound address"));
     let db = app.state().db.clone();
     let jobs = app.state().jobs.clone();
+    let setup_token = app.state().setup.get();
     tokio::spawn(app.serve(std::future::pending()));
-    let mut test_app = TestApp {
+    TestApp {
         address,
         db,
         jobs,
         client: reqwest::Client::new(),
+        setup_token,
         user: String::new(),
         token: String::new(),
         _dir: dir,
-    };
-    let token = test_app.add_user("anna").await;
-    test_app.user = "anna".to_owned();
-    test_app.token = token;
-    test_app
+    }
 }
 
 impl TestApp {

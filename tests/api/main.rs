@@ -9,6 +9,7 @@ mod errors;
 mod fake_llm;
 mod helpers;
 mod jobs;
+mod pages;
 mod paste;
 mod restart;
 mod send_messages;

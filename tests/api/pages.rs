@@ -1,0 +1,765 @@
+//! The pages, driven over HTTP with a cookie-keeping client, as a browser would.
+
+use reqwest::redirect::Policy;
+use reqwest::{Response, StatusCode};
+use serde_json::json;
+
+use crate::fake_llm::{FakeLlm, Reply, draft};
+use crate::helpers::{
+    TestApp, json_body, message, spawn_app, spawn_app_with_model, spawn_app_without_users,
+};
+
+/// A cookie-keeping client that does not follow redirects, so tests see the 303s.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            client,
+            base: app.address.clone(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("html")
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Posts a form with the CSRF token from the page at `from`.
+    async fn submit(&self, from: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+        let html = self.page(from).await;
+        let csrf = csrf(&html);
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &csrf));
+        self.post(path, &fields).await
+    }
+}
+
+fn csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a CSRF field") + marker.len();
+    html[start..].split('"').next().expect("a token").to_owned()
+}
+
+fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn assert_see_other(response: &Response, to: &str) {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "expected a 303 to {to}"
+    );
+    assert_eq!(location(response), to);
+}
+
+/// A user with a password, signed in through the sign-in form.
+async fn signed_in(app: &TestApp, name: &str) -> Browser {
+    let password = "correct horse battery";
+    if draftdesk::db::users::find_by_name(&app.db.read, name)
+        .await
+        .expect("query")
+        .is_none()
+    {
+        draftdesk::accounts::add_user(&app.db, name, None, Some(password))
+            .await
+            .expect("user");
+    } else {
+        let hash = draftdesk::auth::hash_password(password).expect("hash");
+        sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
+            .bind(hash)
+            .bind(name)
+            .execute(&app.db.write)
+            .await
+            .expect("password");
+    }
+    let browser = Browser::new(app);
+    let response = browser
+        .submit(
+            "/login",
+            "/login",
+            &[("name", name), ("password", password), ("next", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    browser
+}
+
+const PASTE: &str = "Bob Baker: Hi Anna! Are you free for a call on Tuesday?\nanna: Let me check.\nBob Baker: Great, also send the deck please?\n";
+
+/// Pastes a conversation through the new-thread form and runs the queue.
+async fn paste_thread(app: &TestApp, browser: &Browser, thread: &str, text: &str) {
+    let response = browser
+        .submit(
+            "/threads/new",
+            "/threads/new",
+            &[
+                ("thread_name", thread),
+                ("names", "anna"),
+                ("format", "auto"),
+                ("conversation", text),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    app.run_jobs().await;
+}
+
+async fn pending_draft_id(app: &TestApp) -> String {
+    sqlx::query_scalar(
+        "SELECT draft_message_id FROM drafts WHERE status = 'pending' ORDER BY id DESC",
+    )
+    .fetch_one(&app.db.read)
+    .await
+    .expect("a pending draft")
+}
+
+#[tokio::test]
+async fn first_run_setup_creates_the_account_and_signs_in() {
+    let app = spawn_app_without_users(|_| {}).await;
+    let token = app.setup_token.clone().expect("a setup link on first run");
+    let browser = Browser::new(&app);
+    assert_eq!(browser.get("/setup?token=wrong").await.status(), 404);
+    let login = browser.page("/login").await;
+    assert!(
+        login.contains("no account yet"),
+        "the sign-in page explains the setup link"
+    );
+
+    let setup = format!("/setup?token={token}");
+    let response = browser
+        .submit(
+            &setup,
+            "/setup",
+            &[
+                ("token", &token),
+                ("name", "anna"),
+                ("display_name", "Anna Schmidt"),
+                ("password", "a good password"),
+                ("password_again", "a good password"),
+            ],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let dashboard = browser.page("/").await;
+    assert!(dashboard.contains("Welcome, Anna Schmidt"), "{dashboard}");
+    assert!(dashboard.contains("No drafts waiting"));
+    assert!(
+        dashboard.contains("offline drafter"),
+        "the offline drafter is announced"
+    );
+    assert_eq!(
+        Browser::new(&app).get(&setup).await.status(),
+        404,
+        "the link works once"
+    );
+    let names: String = sqlx::query_scalar("SELECT my_names FROM users")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("user");
+    assert_eq!(names, r#"["anna","Anna Schmidt"]"#);
+}
+
+#[tokio::test]
+async fn setup_with_differing_passwords_is_shown_again_with_the_input() {
+    let app = spawn_app_without_users(|_| {}).await;
+    let token = app.setup_token.clone().expect("token");
+    let browser = Browser::new(&app);
+    let response = browser
+        .submit(
+            &format!("/setup?token={token}"),
+            "/setup",
+            &[
+                ("token", &token),
+                ("name", "anna"),
+                ("display_name", "Anna"),
+                ("password", "a good password"),
+                ("password_again", "another password"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("The two passwords differ."));
+    assert!(html.contains("value=\"anna\""), "the input is kept");
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    assert_see_other(&browser.get("/").await, "/login?next=%2F");
+    assert_see_other(
+        &browser.get("/threads/1").await,
+        "/login?next=%2Fthreads%2F1",
+    );
+    assert_see_other(&browser.get("/settings").await, "/login?next=%2Fsettings");
+    assert_see_other(
+        &browser.post("/drafts/x/reject", &[("csrf", "x")]).await,
+        "/login?next=%2F",
+    );
+    assert_eq!(browser.get("/live/version").await.status(), 303);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_sign_in_is_rate_limited() {
+    let app = spawn_app().await;
+    signed_in(&app, "anna").await;
+    let browser = Browser::new(&app);
+    for _ in 0..5 {
+        let response = browser
+            .submit(
+                "/login",
+                "/login",
+                &[("name", "anna"), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(response.status(), 422);
+        let html = response.text().await.expect("html");
+        assert!(html.contains("do not match"));
+        assert!(html.contains("value=\"anna\""), "the name is kept");
+    }
+    let response = browser
+        .submit(
+            "/login",
+            "/login",
+            &[("name", "anna"), ("password", "correct horse battery")],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        429,
+        "even the right password waits out the limit"
+    );
+    assert!(response.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_same_site_lax() {
+    let app = spawn_app().await;
+    let response = Browser::new(&app).get("/login").await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_owned();
+    assert!(cookie.starts_with("draftdesk_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http by default: {cookie}"
+    );
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .expect("a CSP");
+    assert!(
+        csp.to_str()
+            .unwrap_or("")
+            .contains("frame-ancestors 'none'")
+    );
+    assert!(csp.to_str().unwrap_or("").contains("script-src 'self'"));
+    assert_eq!(
+        response
+            .headers()
+            .get("x-content-type-options")
+            .map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..])
+    );
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "pages send no CORS"
+    );
+}
+
+#[tokio::test]
+async fn a_pasted_thread_is_previewed_submitted_and_drafted_on_the_dashboard() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+
+    let response = browser
+        .submit(
+            "/threads/new",
+            "/threads/new",
+            &[
+                ("thread_name", "Bob"),
+                ("names", "anna"),
+                ("format", "auto"),
+                ("conversation", PASTE),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let preview = response.text().await.expect("html");
+    assert!(preview.contains("How it was read"));
+    assert!(
+        preview.contains("<td>Bob Baker</td>") && preview.contains("<td>yes</td>"),
+        "{preview}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages").await,
+        0,
+        "a preview stores nothing"
+    );
+
+    paste_thread(&app, &browser, "Bob", PASTE).await;
+    let dashboard = browser.page("/").await;
+    assert!(
+        dashboard.contains("Read 3 messages"),
+        "the notice says what happened"
+    );
+    assert!(
+        dashboard.contains("Hi Bob,"),
+        "the offline draft is shown: {dashboard}"
+    );
+    assert!(
+        dashboard.contains("Great, also send the deck please?"),
+        "with the message it answers"
+    );
+    assert!(dashboard.contains("data-copy-target"), "with a copy button");
+}
+
+#[tokio::test]
+async fn an_empty_paste_is_shown_again_with_the_message_and_input() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let response = browser
+        .submit(
+            "/threads/new",
+            "/threads/new",
+            &[
+                ("thread_name", "Kept name"),
+                ("names", "anna"),
+                ("format", "auto"),
+                ("conversation", "  "),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("Paste the conversation"));
+    assert!(html.contains("value=\"Kept name\""));
+}
+
+#[tokio::test]
+async fn feedback_approve_and_reject_work_from_the_pages() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", PASTE).await;
+    let first = pending_draft_id(&app).await;
+
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{first}/feedback"),
+            &[("feedback", "shorter"), ("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    app.run_jobs().await;
+    let revised = pending_draft_id(&app).await;
+    assert_ne!(revised, first);
+    let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads WHERE name = 'Bob'")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("thread");
+    let thread_page = browser.page(&format!("/threads/{thread_id}")).await;
+    assert!(
+        thread_page.contains("superseded")
+            && thread_page.contains("Feedback: &ldquo;shorter&rdquo;")
+    );
+    assert!(
+        thread_page.contains(&format!("revises {}", &first[..8])),
+        "the chain is shown"
+    );
+    assert!(
+        thread_page.contains("Offline drafter"),
+        "the run trace is shown"
+    );
+
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{revised}/approve"),
+            &[("final_content", "Tuesday works. A."), ("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let approved: (String, String) =
+        sqlx::query_as("SELECT status, final_content FROM drafts WHERE draft_message_id = ?")
+            .bind(&revised)
+            .fetch_one(&app.db.read)
+            .await
+            .expect("draft");
+    assert_eq!(
+        approved,
+        ("approved".to_owned(), "Tuesday works. A.".to_owned())
+    );
+    assert!(browser.page("/").await.contains("No drafts waiting"));
+
+    paste_thread(&app, &browser, "Cleo", "Cleo: Can you review my CV?\n").await;
+    let cleo = pending_draft_id(&app).await;
+    let response = browser
+        .submit(
+            &format!("/threads/{}", thread_id + 1),
+            &format!("/drafts/{cleo}/reject"),
+            &[("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    assert_eq!(app.draft_status(&cleo).await, "rejected");
+    assert!(browser.page("/").await.contains("No drafts waiting"));
+}
+
+#[tokio::test]
+async fn blank_feedback_is_shown_again_with_a_message() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", PASTE).await;
+    let id = pending_draft_id(&app).await;
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{id}/feedback"),
+            &[("feedback", "  ")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("Write what should change")
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_form_post_without_the_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", PASTE).await;
+    let id = pending_draft_id(&app).await;
+    for fields in [vec![], vec![("csrf", "forged")]] {
+        let response = browser.post(&format!("/drafts/{id}/reject"), &fields).await;
+        assert_eq!(response.status(), 403);
+        assert!(
+            response
+                .text()
+                .await
+                .expect("html")
+                .contains("did not come from draftdesk")
+        );
+    }
+    assert_eq!(app.draft_status(&id).await, "pending");
+    let response = browser
+        .post("/settings/tokens", &[("label", "sneaky")])
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        app.count("SELECT count(*) FROM api_tokens WHERE label = 'sneaky'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn another_users_thread_and_drafts_are_not_found() {
+    let app = spawn_app().await;
+    let anna = signed_in(&app, "anna").await;
+    paste_thread(&app, &anna, "Bob", PASTE).await;
+    let draft = pending_draft_id(&app).await;
+    let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("thread");
+
+    let eve = signed_in(&app, "eve").await;
+    assert_eq!(
+        eve.get(&format!("/threads/{thread_id}")).await.status(),
+        404
+    );
+    let response = eve
+        .submit(
+            "/",
+            &format!("/drafts/{draft}/approve"),
+            &[("final_content", "hijacked")],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(app.draft_status(&draft).await, "pending");
+    assert!(
+        !eve.page("/").await.contains("Bob"),
+        "eve's dashboard shows nothing of anna's"
+    );
+}
+
+#[tokio::test]
+async fn hostile_message_text_is_shown_as_text() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(
+        &app,
+        &browser,
+        "Mallory",
+        "Mallory: <script>alert(1)</script><img src=x onerror=alert(1)>\n",
+    )
+    .await;
+    let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("thread");
+    for page in [
+        browser.page(&format!("/threads/{thread_id}")).await,
+        browser.page("/").await,
+    ] {
+        assert!(!page.contains("<script>alert(1)"), "raw script in the page");
+        assert!(!page.contains("<img src=x"), "raw img in the page");
+        // askama escapes with numeric character references.
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;&#60;img src=x"),
+            "shown as text"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_live_version_changes_when_drafting_moves_on() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let version =
+        || async { json_body(browser.get("/live/version").await, 200).await["version"].clone() };
+    let before = version().await;
+    assert_eq!(before, version().await, "stable while nothing happens");
+    json_body(
+        app.send("Dan", json!([message("d1", "Dan", "Lunch?")]))
+            .await,
+        202,
+    )
+    .await;
+    let queued = version().await;
+    assert_ne!(queued, before, "a new message and job change it");
+    app.run_jobs().await;
+    let drafted = version().await;
+    assert_ne!(drafted, queued, "a finished job and a new draft change it");
+    let dashboard = browser.page("/").await;
+    assert!(dashboard.contains(&format!(
+        "data-live-version=\"{}\"",
+        drafted.as_str().unwrap_or_default()
+    )));
+}
+
+#[tokio::test]
+async fn work_in_progress_and_failures_show_on_the_dashboard_and_retry_works() {
+    let model = FakeLlm::start().await;
+    model.push([Reply::Status(
+        401,
+        json!({"error": {"message": "No auth credentials found"}}),
+        None,
+    )]);
+    let app = spawn_app_with_model(&model.base_url).await;
+    let browser = signed_in(&app, "anna").await;
+    json_body(
+        app.send("Anna", json!([message("a1", "Anna", "Coffee?")]))
+            .await,
+        202,
+    )
+    .await;
+    let dashboard = browser.page("/").await;
+    assert!(dashboard.contains("Waiting to draft for"), "{dashboard}");
+    assert!(
+        dashboard.contains("http-equiv=\"refresh\""),
+        "no-JS pages refresh while work is pending"
+    );
+    assert!(
+        !dashboard.contains("offline drafter"),
+        "a model is configured"
+    );
+
+    app.run_jobs().await;
+    let dashboard = browser.page("/").await;
+    assert!(dashboard.contains("refused the API key"), "{dashboard}");
+    let job: i64 = sqlx::query_scalar("SELECT id FROM jobs")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("job");
+    model.push([draft("Yes, coffee at 10!")]);
+    let response = browser
+        .submit("/", &format!("/jobs/{job}/retry"), &[("return_to", "/")])
+        .await;
+    assert_see_other(&response, "/");
+    app.run_jobs().await;
+    let dashboard = browser.page("/").await;
+    assert!(dashboard.contains("Yes, coffee at 10!"));
+    assert!(
+        !dashboard.contains("refused the API key"),
+        "the failure is resolved"
+    );
+}
+
+#[tokio::test]
+async fn settings_save_names_and_notes_and_manage_tokens() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let response = browser
+        .submit(
+            "/settings",
+            "/settings/profile",
+            &[
+                ("names", "anna\nAnna S."),
+                ("style_notes", "Short and warm."),
+            ],
+        )
+        .await;
+    assert_see_other(&response, "/settings");
+    let (names, notes): (String, String) =
+        sqlx::query_as("SELECT my_names, style_notes FROM users WHERE name = 'anna'")
+            .fetch_one(&app.db.read)
+            .await
+            .expect("user");
+    assert_eq!(
+        (names.as_str(), notes.as_str()),
+        (r#"["anna","Anna S."]"#, "Short and warm.")
+    );
+
+    let response = browser
+        .submit("/settings", "/settings/tokens", &[("label", "zapier")])
+        .await;
+    assert_see_other(&response, "/settings");
+    let page = browser.page("/settings").await;
+    let start = page.find("ddt_").expect("the new token is shown");
+    let token: String = page[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    assert_eq!(token.len(), 68, "{token}");
+    assert!(
+        !browser.page("/settings").await.contains(&token),
+        "shown only once"
+    );
+    let api = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/draft-messages/?user_id=anna"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    };
+    assert_eq!(api(token.clone()).await, 200);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE label = 'zapier'")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("token");
+    let response = browser
+        .submit("/settings", &format!("/settings/tokens/{id}/revoke"), &[])
+        .await;
+    assert_see_other(&response, "/settings");
+    assert_eq!(api(token).await, 401, "revoked tokens stop working at once");
+}
+
+#[tokio::test]
+async fn the_dashboard_pages_through_many_drafts() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    for i in 0..23 {
+        json_body(
+            app.send(
+                &format!("T{i:02}"),
+                json!([message(&format!("m{i}"), "X", "hi?")]),
+            )
+            .await,
+            202,
+        )
+        .await;
+    }
+    app.run_jobs().await;
+    let first = browser.page("/").await;
+    assert_eq!(first.matches("class=\"card draft\"").count(), 20);
+    assert!(first.contains("Page 1 of 2") && first.contains("T22"));
+    let second = browser.page("/?page=2").await;
+    assert_eq!(second.matches("class=\"card draft\"").count(), 3);
+    assert!(second.contains("T00"));
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_caching_headers() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    let response = browser.get("/static/app.css").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/css")
+    );
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap_or("")
+            .contains("max-age")
+    );
+    let etag = response.headers()["etag"].clone();
+    let again = browser
+        .client
+        .get(format!("{}/static/app.css", browser.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304);
+    assert_eq!(browser.get("/static/live.js").await.status(), 200);
+    assert_eq!(browser.get("/static/nope.js").await.status(), 404);
+}
