@@ -40,6 +40,10 @@ pub async fn show(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let db = &state.db;
+    // The version is read before the content: if a job finishes in between, the page
+    // shows more than its version says, and the next poll refreshes it. The other way
+    // round, the page could miss a draft that its version already counts, for good.
+    let version = db::activity::version(&db.read, user.user.id).await?;
     let page = query
         .page
         .and_then(|p| p.parse::<i64>().ok())
@@ -54,7 +58,7 @@ pub async fn show(
     }
     Ok(DashboardPage {
         layout: user.layout(&state, "Drafts").await?,
-        version: db::activity::version(&db.read, user.user.id).await?,
+        version,
         drafts,
         working: db::activity::in_progress(&db.read, user.user.id).await?,
         failures: db::activity::failures(&db.read, user.user.id).await?,

@@ -233,6 +233,8 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let db = &state.db;
+    // Read before the content, as on the dashboard, so no change is ever missed.
+    let version = db::activity::version(&db.read, user.user.id).await?;
     let thread = db::threads::find(&db.read, user.user.id, id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -243,7 +245,7 @@ pub async fn show(
         .collect();
     Ok(ThreadPage {
         layout: user.layout(&state, &thread.name).await?,
-        version: db::activity::version(&db.read, user.user.id).await?,
+        version,
         messages: db::messages::list_thread(&db.read, thread.id).await?,
         drafts: db::drafts::list_thread(&db.read, thread.id).await?,
         runs,

@@ -1,0 +1,13 @@
+//! End-to-end tests in a real browser: headless Chromium driven through chromedriver
+//! (fantoccini), against the real `draftdesk` binary with a fresh database and a
+//! scripted fake OpenAI-compatible model.
+//!
+//! Without Chromium and chromedriver (see `build.rs`) these tests are listed as ignored,
+//! with the reason; with `CI=true` a missing browser fails the build. A failing test
+//! saves a screenshot under `target/e2e/`.
+
+#[allow(dead_code)]
+#[path = "../api/fake_llm.rs"]
+mod fake_llm;
+mod harness;
+mod journeys;
