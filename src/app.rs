@@ -178,11 +178,8 @@ async fn not_found() -> AppError {
     AppError::NotFound("there is nothing at this address".to_owned())
 }
 
-async fn method_not_allowed() -> Response {
-    let mut response =
-        AppError::BadRequest("this method is not allowed here".to_owned()).into_response();
-    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    response
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
 }
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -34,9 +34,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = match bearer_token(parts)? {
+        // A token in the path is the more specific one: under /t/{token}/ it is the one
+        // checked, whatever header comes with it.
+        let token = match path_token(parts, state).await? {
             Some(token) => token,
-            None => path_token(parts, state).await?.ok_or_else(|| {
+            None => bearer_token(parts)?.ok_or_else(|| {
                 AppError::Unauthorized(
                     "an API token is required: send 'Authorization: Bearer <token>' or use \
                      the /t/<token>/ path prefix"

@@ -60,13 +60,19 @@ where
     }
 }
 
-/// Decodes JSON, naming the path of the field at fault.
+/// Decodes JSON, naming the path of the field at fault. Fields the endpoint does not
+/// know are refused (422) rather than silently dropped, so a misspelt field is noticed.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::BadRequest("the request body is empty".to_owned()));
     }
+    let mut unknown: Option<String> = None;
+    let mut record = |path: serde_ignored::Path<'_>| {
+        unknown.get_or_insert_with(|| path.to_string());
+    };
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    let ignoring = serde_ignored::Deserializer::new(deserializer, &mut record);
+    let decoded = serde_path_to_error::deserialize(ignoring).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_syntax() || inner.is_eof() || path == "." {
@@ -76,7 +82,14 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             return AppError::BadRequest(format!("the request body is not valid JSON: {inner}"));
         }
         AppError::invalid(path, strip_position(&inner.to_string()))
-    })
+    })?;
+    match unknown {
+        Some(field) => Err(AppError::invalid(
+            field.clone(),
+            format!("unknown field `{field}`; see the API's fields in README.md"),
+        )),
+        None => Ok(decoded),
+    }
 }
 
 /// Decodes a form body; serde_urlencoded's messages already name the field.

@@ -8,6 +8,7 @@ mod drafts;
 mod errors;
 mod fake_llm;
 mod helpers;
+mod hostile;
 mod jobs;
 mod pages;
 mod paste;
