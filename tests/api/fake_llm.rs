@@ -31,6 +31,9 @@ pub enum Reply {
     Slow(Duration, Box<Reply>),
     /// Waits until the gate gets a permit, then answers.
     Gated(Arc<Semaphore>, Box<Reply>),
+    /// Closes the connection without an answer (the handler panics, so the server
+    /// drops the connection; the panic message in the output is expected).
+    HangUp,
 }
 
 #[derive(Default)]
@@ -69,6 +72,11 @@ impl FakeLlm {
     /// The answer given once the queue is empty.
     pub fn always(&self, reply: Reply) {
         *lock(&self.script.fallback) = Some(reply);
+    }
+
+    /// Sets or clears the answer given once the queue is empty.
+    pub fn always_maybe(&self, reply: Option<Reply>) {
+        *lock(&self.script.fallback) = reply;
     }
 
     /// The request bodies received so far.
@@ -152,6 +160,7 @@ async fn render(mut reply: Reply) -> Response {
                 return response;
             }
             Reply::Garbage(body) => return (StatusCode::OK, body).into_response(),
+            Reply::HangUp => panic!("fake model hangs up on purpose"),
         }
     }
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod jobs;
 mod pages;
 mod paste;
+mod resilience;
 mod restart;
 mod send_messages;
 mod shutdown;

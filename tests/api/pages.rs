@@ -763,3 +763,94 @@ async fn static_files_are_served_with_caching_headers() {
     assert_eq!(browser.get("/static/live.js").await.status(), 200);
     assert_eq!(browser.get("/static/nope.js").await.status(), 404);
 }
+
+#[tokio::test]
+async fn every_page_and_form_refuses_a_signed_out_visitor() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    for path in [
+        "/",
+        "/threads/new",
+        "/threads/1",
+        "/settings",
+        "/live/version",
+        "/?page=2",
+    ] {
+        let response = browser.get(path).await;
+        assert_eq!(response.status(), 303, "GET {path}");
+        assert!(
+            location(&response).starts_with("/login?next="),
+            "GET {path}"
+        );
+    }
+    for path in [
+        "/threads/new",
+        "/drafts/x/approve",
+        "/drafts/x/reject",
+        "/drafts/x/feedback",
+        "/jobs/1/retry",
+        "/settings/profile",
+        "/settings/tokens",
+        "/settings/tokens/1/revoke",
+    ] {
+        let response = browser
+            .post(path, &[("csrf", "x"), ("label", "x"), ("names", "x")])
+            .await;
+        assert_see_other(&response, "/login?next=%2F");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM api_tokens").await,
+        1,
+        "nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_user_gets_404_for_everything_of_another_user() {
+    let model = FakeLlm::start().await;
+    model.push([Reply::Status(
+        400,
+        json!({"error": {"message": "bad request"}}),
+        None,
+    )]);
+    let app = spawn_app_with_model(&model.base_url).await;
+    json_body(
+        app.send("Secret", json!([message("s1", "Zed", "private")]))
+            .await,
+        202,
+    )
+    .await;
+    app.run_jobs().await;
+    let job: i64 = sqlx::query_scalar("SELECT id FROM jobs")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("job");
+    let draft = app.insert_draft("anna", "Secret", "anna's draft").await;
+    let token: i64 = sqlx::query_scalar("SELECT id FROM api_tokens")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("token");
+
+    let eve = signed_in(&app, "eve").await;
+    assert_eq!(eve.get("/threads/1").await.status(), 404);
+    for (path, fields) in [
+        (
+            format!("/drafts/{draft}/approve"),
+            vec![("final_content", "hijacked")],
+        ),
+        (format!("/drafts/{draft}/reject"), vec![]),
+        (format!("/drafts/{draft}/feedback"), vec![("feedback", "x")]),
+        (format!("/jobs/{job}/retry"), vec![]),
+        (format!("/settings/tokens/{token}/revoke"), vec![]),
+    ] {
+        let response = eve.submit("/", &path, &fields).await;
+        assert_eq!(response.status(), 404, "POST {path}");
+    }
+    assert_eq!(app.draft_status(&draft).await, "pending");
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs").await,
+        1,
+        "no retry was queued"
+    );
+    json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+}

@@ -75,7 +75,7 @@ async fn job_states(db: &Db) -> Vec<(String, i64)> {
 async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     let model = FakeLlm::start().await;
     model.always(Reply::Slow(
-        Duration::from_millis(1500),
+        Duration::from_millis(300),
         Box::new(draft("Drafted after all.")),
     ));
     let dir = tempfile::tempdir().expect("temp dir");
@@ -92,7 +92,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     let port = free_port();
     let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
     let client = reqwest::Client::new();
-    let threads = 8;
+    let threads = 50;
     for i in 0..threads {
         let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
                           "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
@@ -105,7 +105,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
             .expect("sent");
         assert_eq!(response.status(), 202);
     }
-    model.wait_for_requests(2).await;
+    model.wait_for_requests(6).await;
     server.child.kill().expect("SIGKILL");
     server.child.wait().expect("the server is gone");
     let running = job_states(&db)
@@ -130,6 +130,20 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Resending every message after the crash stores nothing twice.
+    for i in 0..threads {
+        let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
+                          "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
+        let response = client
+            .post(format!("{}/send-messages/", server.address))
+            .bearer_auth(&token.secret)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["new_messages"], 0);
+    }
     server.child.kill().expect("stopped");
     server.child.wait().expect("gone");
 
@@ -145,7 +159,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         per_thread.iter().all(|(_, pending)| *pending == 1),
         "{per_thread:?}"
     );
-    assert_eq!(db_count(&db, "SELECT count(*) FROM messages").await, 8);
+    assert_eq!(db_count(&db, "SELECT count(*) FROM messages").await, 50);
     assert_eq!(
         db_count(&db, "SELECT count(*) FROM agent_runs WHERE outcome IS NULL").await,
         0
