@@ -165,3 +165,18 @@ pub async fn approve(
         final_content: draft.final_content,
     }))
 }
+
+/// Decodes a JSON feedback, reject or approve body as those endpoints do, without the
+/// database; the fuzz target calls it.
+#[doc(hidden)]
+pub fn check_json_bodies(body: &[u8]) -> [Result<(), AppError>; 2] {
+    let feedback = input::decode_json::<FeedbackBody>(body)
+        .and_then(|b| input::required("feedback", &b.feedback, MAX_FEEDBACK).map(|_| ()));
+    let decision = input::decode_json::<DecisionBody>(body).and_then(|b| {
+        b.final_content
+            .as_deref()
+            .map_or(Ok(""), |t| input::at_most("final_content", t, MAX_CONTENT))
+            .map(|_| ())
+    });
+    [feedback, decision]
+}

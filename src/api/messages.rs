@@ -213,3 +213,13 @@ fn validate(messages: Vec<MessageJson>) -> Result<Vec<IncomingMessage>, AppError
         })
         .collect()
 }
+
+/// Decodes and checks a JSON `send-messages` body exactly as the endpoint does, without
+/// the database; the fuzz target (`fuzz/fuzz_targets/api_json.rs`) calls it. Returns how
+/// many messages the body holds.
+#[doc(hidden)]
+pub fn check_json_body(body: &[u8]) -> Result<usize, AppError> {
+    let body: SendMessagesJson = input::decode_json(body)?;
+    input::required("thread_name", &body.thread_name, MAX_NAME)?;
+    Ok(validate(body.messages)?.len())
+}

@@ -308,3 +308,39 @@ impl IntoResponse for PageError {
         (self.status, page).into_response()
     }
 }
+
+/// A stored UTC timestamp (`2026-11-25T20:19:54.541Z`) as people read it:
+/// `25 Nov 2026, 20:19 UTC`. Anything else is shown as it is.
+pub fn display_time(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|at| at.format("%-d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{display_time, safe_next};
+
+    #[test]
+    fn stored_times_are_shown_readably() {
+        assert_eq!(
+            display_time("2026-11-25T20:19:54.541Z"),
+            "25 Nov 2026, 20:19 UTC"
+        );
+        assert_eq!(display_time("yesterday"), "yesterday");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/threads/3")), "/threads/3");
+        for hostile in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "threads",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}
