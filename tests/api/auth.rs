@@ -179,3 +179,30 @@ async fn cors_preflights_are_answered_for_any_origin() {
         Some(&b"*"[..])
     );
 }
+
+#[tokio::test]
+async fn every_api_endpoint_refuses_a_caller_without_a_token() {
+    let app = spawn_app().await;
+    let body = json!({"user_id": "anna", "thread_name": "t", "draft_message_id": "d", "feedback": "x",
+                      "messages": [message("1", "A", "b")]});
+    for (method, path) in [
+        (reqwest::Method::POST, "/send-messages/"),
+        (reqwest::Method::POST, "/send-messages"),
+        (reqwest::Method::POST, "/process-feedback/"),
+        (reqwest::Method::POST, "/reject-draft/"),
+        (reqwest::Method::POST, "/approve-draft/"),
+        (reqwest::Method::GET, "/draft-messages/?user_id=anna"),
+        (reqwest::Method::GET, "/jobs/1"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        let error = error_body(response, 401).await;
+        assert_eq!(error["code"], "unauthorized", "{method} {path}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM messages").await, 0);
+}
