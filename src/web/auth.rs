@@ -25,10 +25,12 @@ use crate::db;
 pub struct SetupToken(Arc<Mutex<Option<String>>>);
 
 impl SetupToken {
-    /// A fresh token.
+    /// A fresh token: 128 random bits in hex, unlike an API token so the two are not
+    /// mistaken for each other.
     pub fn generate() -> Self {
-        let token = crate::auth::generate_token().secret;
-        Self(Arc::new(Mutex::new(Some(token))))
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        Self(Arc::new(Mutex::new(Some(hex::encode(bytes)))))
     }
 
     pub fn get(&self) -> Option<String> {
