@@ -125,6 +125,17 @@ pub struct Decided {
     final_content: Option<String>,
 }
 
+impl From<db::drafts::Draft> for Decided {
+    fn from(draft: db::drafts::Draft) -> Self {
+        Self {
+            status: draft.status.as_str(),
+            draft_message_id: draft.draft_message_id,
+            thread_id: draft.thread_id,
+            final_content: draft.final_content,
+        }
+    }
+}
+
 /// `POST /reject-draft/`: the draft leaves the review queue.
 pub async fn reject(
     State(db): State<Db>,
@@ -135,12 +146,7 @@ pub async fn reject(
     let user = caller.check_user_id(&body.user_id)?;
     let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
     let draft = review::reject(&db, user, draft_id).await?;
-    Ok(Json(Decided {
-        status: draft.status.as_str(),
-        draft_message_id: draft.draft_message_id,
-        thread_id: draft.thread_id,
-        final_content: None,
-    }))
+    Ok(Json(Decided::from(draft)))
 }
 
 /// `POST /approve-draft/`: the draft is approved with its final text. An absent or blank
@@ -158,12 +164,7 @@ pub async fn approve(
         _ => None,
     };
     let draft = review::approve(&db, user, draft_id, final_content).await?;
-    Ok(Json(Decided {
-        status: draft.status.as_str(),
-        draft_message_id: draft.draft_message_id,
-        thread_id: draft.thread_id,
-        final_content: draft.final_content,
-    }))
+    Ok(Json(Decided::from(draft)))
 }
 
 /// Decodes a JSON feedback, reject or approve body as those endpoints do, without the

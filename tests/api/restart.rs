@@ -91,20 +91,9 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
 
     let port = free_port();
     let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
-    let client = reqwest::Client::new();
     let threads = 50;
-    for i in 0..threads {
-        let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
-                          "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
-        let response = client
-            .post(format!("{}/send-messages/", server.address))
-            .bearer_auth(&token.secret)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status(), 202);
-    }
+    let new_messages = send_threads(&server, &token.secret, threads).await;
+    assert_eq!(new_messages, vec![1; threads]);
     model.wait_for_requests(6).await;
     server.child.kill().expect("SIGKILL");
     server.child.wait().expect("the server is gone");
@@ -131,19 +120,10 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Resending every message after the crash stores nothing twice.
-    for i in 0..threads {
-        let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
-                          "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
-        let response = client
-            .post(format!("{}/send-messages/", server.address))
-            .bearer_auth(&token.secret)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent");
-        let body: serde_json::Value = response.json().await.expect("json");
-        assert_eq!(body["new_messages"], 0);
-    }
+    assert_eq!(
+        send_threads(&server, &token.secret, threads).await,
+        vec![0; threads]
+    );
     server.child.kill().expect("stopped");
     server.child.wait().expect("gone");
 
@@ -173,6 +153,27 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
             > 0,
         "the runs cut short by the kill are recorded as interrupted"
     );
+}
+
+/// Sends one message to each of `threads` threads; returns how many were new in each.
+async fn send_threads(server: &Server, token: &str, threads: usize) -> Vec<i64> {
+    let client = reqwest::Client::new();
+    let mut new_messages = Vec::new();
+    for i in 0..threads {
+        let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
+                          "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
+        let response = client
+            .post(format!("{}/send-messages/", server.address))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 202);
+        let body: serde_json::Value = response.json().await.expect("json");
+        new_messages.push(body["new_messages"].as_i64().unwrap_or(-1));
+    }
+    new_messages
 }
 
 async fn db_count(db: &Db, sql: &str) -> i64 {
