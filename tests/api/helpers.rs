@@ -84,14 +84,7 @@ pub async fn spawn_app_without_users(adjust: impl FnOnce(&mut Config)) -> TestAp
 impl TestApp {
     /// Creates a user with an API token; returns the token.
     pub async fn add_user(&self, name: &str) -> String {
-        let user = db::users::create(&self.db.write, name, name, None)
-            .await
-            .expect("user created");
-        let token = auth::generate_token();
-        db::tokens::insert(&self.db.write, user.id, "test", &token.hash, &token.prefix)
-            .await
-            .expect("token stored");
-        token.secret
+        user_with_token(&self.db, name).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -208,6 +201,18 @@ fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+/// Creates a user (display name = name) with an API token; returns the token.
+pub async fn user_with_token(db: &Db, name: &str) -> String {
+    let user = db::users::create(&db.write, name, name, None)
+        .await
+        .expect("user created");
+    let token = auth::generate_token();
+    db::tokens::insert(&db.write, user.id, "test", &token.hash, &token.prefix)
+        .await
+        .expect("token stored");
+    token.secret
 }
 
 /// A message in the contract's shape.

@@ -4,12 +4,11 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use draftdesk::auth;
-use draftdesk::db::{self, Db};
+use draftdesk::db::Db;
 use serde_json::json;
 
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::message;
+use crate::helpers::{message, user_with_token};
 
 struct Server {
     child: Child,
@@ -81,18 +80,12 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("crash.db").display());
     let db = Db::open(&url).await.expect("database");
-    let user = db::users::create(&db.write, "anna", "Anna", None)
-        .await
-        .expect("user");
-    let token = auth::generate_token();
-    db::tokens::insert(&db.write, user.id, "test", &token.hash, &token.prefix)
-        .await
-        .expect("token");
+    let token = user_with_token(&db, "anna").await;
 
     let port = free_port();
     let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
     let threads = 50;
-    let new_messages = send_threads(&server, &token.secret, threads).await;
+    let new_messages = send_threads(&server, &token, threads).await;
     assert_eq!(new_messages, vec![1; threads]);
     model.wait_for_requests(6).await;
     server.child.kill().expect("SIGKILL");
@@ -121,7 +114,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     }
     // Resending every message after the crash stores nothing twice.
     assert_eq!(
-        send_threads(&server, &token.secret, threads).await,
+        send_threads(&server, &token, threads).await,
         vec![0; threads]
     );
     server.child.kill().expect("stopped");

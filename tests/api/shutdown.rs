@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use draftdesk::app::Application;
-use draftdesk::auth;
 use draftdesk::config::Config;
 use draftdesk::db;
 use draftdesk::llm::LlmConfig;
@@ -11,7 +10,7 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::message;
+use crate::helpers::{message, user_with_token};
 
 /// Starts a server with one worker; returns its address, token, database and stopper.
 async fn serve_with_one_worker(
@@ -38,13 +37,7 @@ async fn serve_with_one_worker(
     config.jobs.shutdown_grace = grace;
     let app = Application::build(config).await.expect("app");
     let db = app.state().db.clone();
-    let user = db::users::create(&db.write, "anna", "Anna", None)
-        .await
-        .expect("user");
-    let token = auth::generate_token();
-    db::tokens::insert(&db.write, user.id, "t", &token.hash, &token.prefix)
-        .await
-        .expect("token");
+    let token = user_with_token(&db, "anna").await;
     let address = format!("http://{}", app.local_addr().expect("address"));
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -54,7 +47,7 @@ async fn serve_with_one_worker(
         .await
         .expect("served");
     });
-    (address, token.secret, db, stop, server, dir)
+    (address, token, db, stop, server, dir)
 }
 
 async fn send_two_threads(address: &str, token: &str) {
