@@ -178,51 +178,70 @@ pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Job>,
     .await
 }
 
-/// Extends a running job's lease.
-pub async fn heartbeat(pool: &SqlitePool, id: i64, lease_until: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE jobs SET locked_until = ? WHERE id = ? AND state = 'running'")
-        .bind(lease_until)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ())
+/// Extends a running job's lease. `attempt` is the claim's attempt number: a job whose
+/// lease expired and was claimed again has a higher one, so a worker that lost its lease
+/// can never extend (or finish) the new owner's claim. Returns whether the job was still
+/// this claim's.
+pub async fn heartbeat(
+    pool: &SqlitePool,
+    id: i64,
+    attempt: i64,
+    lease_until: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE jobs SET locked_until = ? WHERE id = ? AND attempts = ? AND state = 'running'",
+    )
+    .bind(lease_until)
+    .bind(id)
+    .bind(attempt)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }
 
-/// Marks a job done.
+/// Marks a job done if it is still this claim's (see [`heartbeat`]); returns whether it was.
 pub async fn complete(
     conn: impl SqliteExecutor<'_>,
     id: i64,
+    attempt: i64,
+    now: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?1, finished_at = ?1 \
+         WHERE id = ?2 AND attempts = ?3 AND state = 'running'",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(attempt)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Marks a job failed for good, keeping the error, if it is still this claim's.
+pub async fn fail(
+    pool: &SqlitePool,
+    id: i64,
+    attempt: i64,
+    error: &str,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?, finished_at = ? \
-         WHERE id = ?",
-    )
-    .bind(now)
-    .bind(now)
-    .bind(id)
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// Marks a job failed for good, keeping the error.
-pub async fn fail(pool: &SqlitePool, id: i64, error: &str, now: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'failed', last_error = ?, locked_until = NULL, updated_at = ?, \
-                finished_at = ? \
-         WHERE id = ?",
+        "UPDATE jobs SET state = 'failed', last_error = ?1, locked_until = NULL, updated_at = ?2, \
+                finished_at = ?2 \
+         WHERE id = ?3 AND attempts = ?4 AND state = 'running'",
     )
     .bind(error)
     .bind(now)
-    .bind(now)
     .bind(id)
+    .bind(attempt)
     .execute(pool)
     .await
     .map(|_| ())
 }
 
-/// Puts a job back in the queue to be tried again at `run_at`, keeping the error.
+/// Puts a job back in the queue to be tried again at `run_at`, keeping the error, if it
+/// is still this claim's.
 ///
 /// A draft job may meanwhile have a queued follow-up for its thread (new messages came
 /// while it ran). That follow-up drafts the newer state anyway, so this job is folded
@@ -230,11 +249,22 @@ pub async fn fail(pool: &SqlitePool, id: i64, error: &str, now: &str) -> Result<
 pub async fn retry_later(
     pool: &SqlitePool,
     id: i64,
+    attempt: i64,
     run_at: &str,
     error: &str,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let ours: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE id = ? AND attempts = ? AND state = 'running'",
+    )
+    .bind(id)
+    .bind(attempt)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if ours.is_none() {
+        return tx.rollback().await;
+    }
     let follow_up: Option<i64> = sqlx::query_scalar(
         "SELECT f.id FROM jobs f JOIN jobs j ON j.id = ? \
          WHERE j.kind = 'draft' AND f.kind = 'draft' AND f.thread_id = j.thread_id \
@@ -288,7 +318,15 @@ pub async fn release(pool: &SqlitePool, id: i64, now: &str) -> Result<(), sqlx::
     match result {
         // A queued follow-up already stands for this thread: it drafts the same or a
         // newer state, so this one has nothing left to do.
-        Err(error) if super::is_unique_violation(&error) => complete(pool, id, now).await,
+        Err(error) if super::is_unique_violation(&error) => sqlx::query(
+            "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?1, \
+                        finished_at = ?1 WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()),
         other => other.map(|_| ()),
     }
 }

@@ -128,7 +128,12 @@ pub(super) async fn store(
             }
         }
     }
-    db::jobs::complete(&mut *tx, job.id, &now).await?;
+    if !db::jobs::complete(&mut *tx, job.id, job.attempts, &now).await? {
+        // The lease expired and another worker took the job over: its attempt decides.
+        tracing::warn!("the job was taken over by another worker; this run's result is dropped");
+        tx.rollback().await?;
+        return Ok(());
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ mod draft;
 mod revise;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -218,20 +219,7 @@ impl JobQueue {
                 JobKind::Revise => revise::run(self, claimed).await,
             }
         };
-        tokio::pin!(work);
-        let mut heartbeat = tokio::time::interval(self.0.settings.lease / 3);
-        heartbeat.tick().await;
-        let outcome = loop {
-            tokio::select! {
-                outcome = &mut work => break outcome,
-                _ = heartbeat.tick() => {
-                    let until = lease_end(chrono::Utc::now(), self.0.settings.lease);
-                    if let Err(error) = db::jobs::heartbeat(&self.0.db.write, job.id, &until).await {
-                        tracing::warn!(%error, "could not renew the job's lease");
-                    }
-                }
-            }
-        };
+        let outcome = self.with_lease(job, work).await;
         if let Err(JobError::Retry { message, .. } | JobError::Fail(message)) = &outcome {
             let closed =
                 agent_runs::fail_if_open(&self.0.db.write, claimed.run_id, message, &db::now())
@@ -245,6 +233,27 @@ impl JobQueue {
             tracing::error!(%error, "could not record how the job ended");
         }
         self.running().remove(&job.id);
+    }
+
+    /// Runs `work` while a task of its own renews the job's lease every third of the lease.
+    ///
+    /// The renewal must not run in a `select!` arm beside `work`: while the arm awaits the
+    /// single writer, `work` is not polled, so if `work` holds the writer (inside its store
+    /// transaction) neither can go on until the pool's acquire timeout. As its own task
+    /// the heartbeat waits for the writer like any other writer, and `work` goes on.
+    async fn with_lease<F: Future>(&self, job: &Job, work: F) -> F::Output {
+        let heartbeat = tokio::spawn(
+            renew_lease(
+                self.0.db.write.clone(),
+                job.id,
+                job.attempts,
+                self.0.settings.lease,
+            )
+            .in_current_span(),
+        );
+        // Also stops the heartbeat when `work` is dropped unfinished (shutdown).
+        let _stop = AbortOnDrop(heartbeat.abort_handle());
+        work.await
     }
 
     async fn settle(&self, job: &Job, outcome: Result<(), JobError>) -> Result<(), sqlx::Error> {
@@ -263,16 +272,24 @@ impl JobQueue {
                 tracing::warn!(error = %message, retry_in = ?delay, "job will be retried");
                 let run_at =
                     db::timestamp(now + chrono::Duration::from_std(delay).unwrap_or_default());
-                db::jobs::retry_later(pool, job.id, &run_at, &message, &db::timestamp(now)).await
+                db::jobs::retry_later(
+                    pool,
+                    job.id,
+                    job.attempts,
+                    &run_at,
+                    &message,
+                    &db::timestamp(now),
+                )
+                .await
             }
             Err(JobError::Retry { message, .. }) => {
                 let message = format!("{message} (gave up after {} attempts)", job.attempts);
                 tracing::warn!(error = %message, "job failed");
-                db::jobs::fail(pool, job.id, &message, &db::timestamp(now)).await
+                db::jobs::fail(pool, job.id, job.attempts, &message, &db::timestamp(now)).await
             }
             Err(JobError::Fail(message)) => {
                 tracing::warn!(error = %message, "job failed");
-                db::jobs::fail(pool, job.id, &message, &db::timestamp(now)).await
+                db::jobs::fail(pool, job.id, job.attempts, &message, &db::timestamp(now)).await
             }
         }
     }
@@ -351,6 +368,37 @@ enum Ending<'a> {
     Failed(&'a str),
 }
 
+/// Renews a claimed job's lease until aborted, or until the claim turns out to be lost.
+async fn renew_lease(pool: sqlx::SqlitePool, id: i64, attempt: i64, lease: Duration) {
+    let mut ticks = tokio::time::interval(lease / 3);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let until = lease_end(chrono::Utc::now(), lease);
+        match db::jobs::heartbeat(&pool, id, attempt, &until).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(
+                    "the job's lease expired and another worker took the job; \
+                     this attempt's results will be discarded"
+                );
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "could not renew the job's lease"),
+        }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn lease_end(now: chrono::DateTime<chrono::Utc>, lease: Duration) -> String {
     db::timestamp(
         now + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(60)),
@@ -416,3 +464,6 @@ impl Workers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,8 +9,20 @@ use serde_json::json;
 
 use crate::helpers::{error_body, json_body, message};
 
+/// A child that is killed if the test panics before it has been waited for.
+struct Running(Option<std::process::Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 fn draftdesk(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+    let child = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
         .args(args)
         .env("DATABASE_URL", database_url)
         .env_remove("BIND_ADDR")
@@ -19,6 +31,8 @@ fn draftdesk(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
+    let mut running = Running(Some(child));
+    let child = running.0.as_mut().expect("just started");
     if let Some(input) = stdin {
         child
             .stdin
@@ -27,7 +41,14 @@ fn draftdesk(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
             .write_all(input.as_bytes())
             .expect("written");
     }
-    child.wait_with_output().expect("the binary ends")
+    // Commands that take a password read standard input to its end.
+    drop(child.stdin.take());
+    running
+        .0
+        .take()
+        .expect("not waited for yet")
+        .wait_with_output()
+        .expect("the binary ends")
 }
 
 fn stdout(output: &Output) -> String {

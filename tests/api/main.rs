@@ -12,6 +12,8 @@ mod hostile;
 mod jobs;
 mod pages;
 mod paste;
+mod pressure;
+mod process;
 mod resilience;
 mod restart;
 mod send_messages;

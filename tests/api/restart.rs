@@ -1,7 +1,6 @@
 //! The real `draftdesk` binary, killed with SIGKILL while jobs run, finishes them after
 //! a restart on the same database.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use draftdesk::db::Db;
@@ -9,18 +8,7 @@ use serde_json::json;
 
 use crate::fake_llm::{FakeLlm, Reply, draft};
 use crate::helpers::{message, user_with_token};
-
-struct Server {
-    child: Child,
-    address: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
+use crate::process::{Server, free_port};
 
 async fn start_server(
     dir: &std::path::Path,
@@ -28,39 +16,19 @@ async fn start_server(
     port: u16,
     model_url: &str,
 ) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
-        .arg("serve")
-        // Away from the developer's .env, so that only these settings count.
-        .current_dir(dir)
-        .env("DATABASE_URL", database_url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("LLM_BASE_URL", model_url)
-        .env("OPENROUTER_API_KEY", "")
-        .env("LLM_API_KEY", "test-key")
-        .env("LLM_TIMEOUT_SECS", "10")
-        .env("JOB_CONCURRENCY", "4")
-        .env("JOB_LEASE_SECS", "1")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let address = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    while client
-        .get(format!("{address}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server did not come up"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, address }
+    Server::start(
+        dir,
+        port,
+        &[
+            ("DATABASE_URL", database_url),
+            ("LLM_BASE_URL", model_url),
+            ("LLM_API_KEY", "test-key"),
+            ("LLM_TIMEOUT_SECS", "10"),
+            ("JOB_CONCURRENCY", "4"),
+            ("JOB_LEASE_SECS", "1"),
+        ],
+    )
+    .await
 }
 
 async fn job_states(db: &Db) -> Vec<(String, i64)> {
@@ -88,8 +56,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     let new_messages = send_threads(&server, &token, threads).await;
     assert_eq!(new_messages, vec![1; threads]);
     model.wait_for_requests(6).await;
-    server.child.kill().expect("SIGKILL");
-    server.child.wait().expect("the server is gone");
+    server.kill();
     let running = job_states(&db)
         .await
         .into_iter()
@@ -99,7 +66,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         "jobs were claimed when the server died"
     );
 
-    let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
+    let server = start_server(dir.path(), &url, port, &model.base_url).await;
     let started = Instant::now();
     loop {
         let states = job_states(&db).await;
@@ -117,8 +84,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         send_threads(&server, &token, threads).await,
         vec![0; threads]
     );
-    server.child.kill().expect("stopped");
-    server.child.wait().expect("gone");
+    drop(server);
 
     let per_thread: Vec<(String, i64)> = sqlx::query_as(
         "SELECT t.name, (SELECT count(*) FROM drafts d WHERE d.thread_id = t.id AND d.status = 'pending') \
