@@ -40,10 +40,12 @@ async fn setup(
         })
         .expect("client")
     });
-    let agent = Agent::new(llm, db.clone(), 8);
+    let agent = Agent::new(llm, db.clone(), 8, Duration::from_secs(300));
     let settings = JobSettings {
         concurrency: workers_count(),
         poll_interval: Duration::from_millis(20),
+        // The throughput run queues every job up front, for one user.
+        max_queued_per_user: i64::MAX,
         ..JobSettings::default()
     };
     (db.clone(), JobQueue::new(db, agent, settings), user)
@@ -81,7 +83,7 @@ async fn throughput(jobs: usize, offline: bool) {
     let (db, queue, user) = setup((!offline).then_some(&model), &dir).await;
     for i in 0..jobs {
         inbox::accept(
-            &db,
+            &queue,
             &user,
             &format!("thread {i}"),
             one_message(format!("m{i}")),
@@ -123,9 +125,14 @@ async fn burst() {
     let workers = queue.start();
     let started = Instant::now();
     for i in 0..10 {
-        inbox::accept(&db, &user, "busy thread", one_message(format!("burst {i}")))
-            .await
-            .expect("accepted");
+        inbox::accept(
+            &queue,
+            &user,
+            "busy thread",
+            one_message(format!("burst {i}")),
+        )
+        .await
+        .expect("accepted");
         queue.wake();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -64,7 +64,12 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = Db::open(&config.database_url).await?;
         let llm = config.llm.as_ref().map(LlmClient::new).transpose()?;
-        let agent = Agent::new(llm, db.clone(), config.agent_max_iterations);
+        let agent = Agent::new(
+            llm,
+            db.clone(),
+            config.agent_max_iterations,
+            config.agent_run_timeout,
+        );
         let jobs = JobQueue::new(db.clone(), agent, config.jobs.clone());
         let setup = if db::users::count(&db.read).await? == 0 {
             SetupToken::generate()

@@ -110,6 +110,28 @@ pub struct Settings {
     )]
     pub job_lease_secs: String,
 
+    /// How many jobs one user may have waiting; a send or feedback that would queue one
+    /// more is refused with 429 and Retry-After.
+    #[arg(
+        long,
+        env = "JOB_MAX_QUEUED_PER_USER",
+        value_name = "JOB_MAX_QUEUED_PER_USER",
+        default_value = "200",
+        global = true
+    )]
+    pub job_max_queued_per_user: String,
+
+    /// How long one whole agent run (every model turn and tool call) may take, in seconds;
+    /// a run past it ends with an error and is retried like a timeout.
+    #[arg(
+        long,
+        env = "AGENT_RUN_TIMEOUT_SECS",
+        value_name = "AGENT_RUN_TIMEOUT_SECS",
+        default_value = "300",
+        global = true
+    )]
+    pub agent_run_timeout_secs: String,
+
     /// Mark the session cookie Secure (set this when draftdesk is served over https).
     #[arg(
         long,
@@ -130,6 +152,8 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     pub jobs: JobSettings,
     pub agent_max_iterations: u32,
+    /// How long one agent run may take in all.
+    pub agent_run_timeout: Duration,
     pub cookie_secure: bool,
 }
 
@@ -146,6 +170,8 @@ pub struct JobSettings {
     pub shutdown_grace: Duration,
     /// How often idle workers look for jobs that became due (backoff, expired leases).
     pub poll_interval: Duration,
+    /// How many jobs one user may have waiting; more is refused with 429.
+    pub max_queued_per_user: i64,
 }
 
 impl Default for JobSettings {
@@ -157,6 +183,7 @@ impl Default for JobSettings {
             retry_cap: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
+            max_queued_per_user: 200,
         }
     }
 }
@@ -218,6 +245,18 @@ impl Config {
             100,
         )?;
         let lease = number("JOB_LEASE_SECS", &settings.job_lease_secs, 1, 3600)?;
+        let max_queued = number(
+            "JOB_MAX_QUEUED_PER_USER",
+            &settings.job_max_queued_per_user,
+            1,
+            1_000_000,
+        )?;
+        let run_timeout = number(
+            "AGENT_RUN_TIMEOUT_SECS",
+            &settings.agent_run_timeout_secs,
+            1,
+            86_400,
+        )?;
         Ok(Self {
             database_url,
             bind_addr,
@@ -230,9 +269,11 @@ impl Config {
             jobs: JobSettings {
                 concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
                 lease: Duration::from_secs(lease),
+                max_queued_per_user: i64::try_from(max_queued).unwrap_or(i64::MAX),
                 ..JobSettings::default()
             },
             agent_max_iterations: u32::try_from(iterations).unwrap_or(u32::MAX),
+            agent_run_timeout: Duration::from_secs(run_timeout),
             cookie_secure: match settings.cookie_secure.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => true,
                 "false" | "0" | "no" | "" => false,
@@ -259,6 +300,7 @@ impl Config {
                 ..JobSettings::default()
             },
             agent_max_iterations: 8,
+            agent_run_timeout: Duration::from_secs(300),
             cookie_secure: false,
         }
     }

@@ -40,6 +40,9 @@ pub enum AppError {
     /// Too many requests; try again after the given number of seconds (429).
     #[error("too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// The account has the most jobs waiting that it may have (429).
+    #[error("{0}")]
+    QueueFull(String),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -68,7 +71,7 @@ impl AppError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::QueueFull(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(e) if is_overloaded(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,6 +90,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
+            Self::QueueFull(_) => "queue_full",
             Self::Database(e) if is_overloaded(e) => "unavailable",
             Self::Database(_) | Self::Internal(_) => "internal",
         }
@@ -102,6 +106,17 @@ impl AppError {
                 "something went wrong on our side; it has been logged".to_owned()
             }
             other => other.to_string(),
+        }
+    }
+}
+
+impl From<crate::jobs::EnqueueError> for AppError {
+    fn from(error: crate::jobs::EnqueueError) -> Self {
+        use crate::jobs::EnqueueError;
+        match error {
+            EnqueueError::QueueFull { .. } => Self::QueueFull(error.to_string()),
+            EnqueueError::FeedbackFull { .. } => Self::Conflict(error.to_string()),
+            EnqueueError::Database(error) => Self::Database(error),
         }
     }
 }
@@ -131,6 +146,12 @@ impl IntoResponse for AppError {
                 if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
                 }
+            }
+            Self::QueueFull(_) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(crate::jobs::QUEUE_FULL_RETRY_AFTER_SECS),
+                );
             }
             _ => {}
         }

@@ -8,8 +8,10 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
+use crate::db;
 use crate::db::users::User;
-use crate::db::{self, Db};
+use crate::error::AppError;
+use crate::jobs::{EnqueueError, JobQueue, Room};
 use crate::{paste, timestamp};
 
 /// One message as a client sent it.
@@ -60,14 +62,68 @@ pub fn is_users_name(user: &User, sender: &str) -> bool {
         .any(|name| name.trim().to_lowercase() == sender)
 }
 
+/// The most messages one request may carry, whether sent as JSON or pasted.
+pub const MAX_MESSAGES: usize = 5_000;
+
+/// How many messages one write transaction stores. A large batch is written in parts,
+/// so that no transaction holds the single writer for more than a few milliseconds and
+/// other requests and workers take turns with it.
+const WRITE_BATCH: usize = 100;
+
+/// Why messages were not taken in. Nothing is stored when one of these is returned
+/// (a database failure part-way through a large batch may leave its first parts stored;
+/// sending the batch again stores the rest).
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error("{count} messages were sent at once; at most {MAX_MESSAGES} can be")]
+    TooManyMessages { count: usize },
+    #[error(
+        "the pasted conversation holds {count} messages; at most {MAX_MESSAGES} can be sent at \
+         once, so paste it in parts"
+    )]
+    PasteTooLong { count: usize },
+    #[error(transparent)]
+    Paste(#[from] paste::PasteError),
+    #[error(transparent)]
+    Enqueue(#[from] EnqueueError),
+}
+
+impl From<sqlx::Error> for AcceptError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Enqueue(EnqueueError::Database(error))
+    }
+}
+
+impl From<AcceptError> for AppError {
+    fn from(error: AcceptError) -> Self {
+        match error {
+            AcceptError::TooManyMessages { .. } => Self::invalid("messages", error.to_string()),
+            AcceptError::PasteTooLong { .. } | AcceptError::Paste(_) => {
+                Self::invalid("conversation", error.to_string())
+            }
+            AcceptError::Enqueue(error) => error.into(),
+        }
+    }
+}
+
 /// Stores the messages not seen before and, if there were any, supersedes the thread's
-/// pending draft and queues (or joins) a draft job, all in one transaction.
+/// pending draft and queues (or joins) a draft job, then wakes a worker.
+///
+/// Up to [`WRITE_BATCH`] messages are written in one transaction with the job. A larger
+/// batch is written in parts; the per-user queue cap is checked in the first part,
+/// before anything is stored, and the job is queued with the last part.
 pub async fn accept(
-    db: &Db,
+    jobs: &JobQueue,
     user: &User,
     thread_name: &str,
     messages: Vec<IncomingMessage>,
-) -> Result<Accepted, sqlx::Error> {
+) -> Result<Accepted, AcceptError> {
+    if messages.len() > MAX_MESSAGES {
+        return Err(AcceptError::TooManyMessages {
+            count: messages.len(),
+        });
+    }
+    let db = jobs.db();
     let messages: Vec<(String, IncomingMessage)> = messages
         .into_iter()
         .map(|m| {
@@ -83,74 +139,133 @@ pub async fn accept(
     // it from a read connection so it never waits on the single writer.
     let known = db::messages::known(&db.read, user.id, thread_name, &ids).await?;
     if ids.iter().all(|id| known.message_ids.contains(*id)) {
-        return Ok(Accepted {
-            new_messages: 0,
-            thread_id: known.thread_id,
-            job_id: None,
-            superseded_draft: None,
-        });
+        return Ok(Accepted::nothing_new(known.thread_id));
     }
 
-    let now = db::now();
-    let received = Utc::now();
-    let today = received.date_naive();
+    let parts: Vec<&[(String, IncomingMessage)]> = messages.chunks(WRITE_BATCH).collect();
+    let Some((last, earlier)) = parts.split_last() else {
+        return Ok(Accepted::nothing_new(known.thread_id));
+    };
+    let mut batch = Batch::new(user);
     let mut tx = db.write.begin().await?;
-    let thread_id = db::threads::upsert(&mut *tx, user.id, thread_name, &now).await?;
-    let mut previous_key = db::messages::last_sort_key(&mut *tx, thread_id)
-        .await?
-        .unwrap_or_else(|| timestamp::to_storage(received.naive_utc()));
-    let mut seen_in_batch = HashSet::new();
-    let mut new_messages = 0;
-    for (id, m) in &messages {
-        let sent_at = m
-            .timestamp
-            .or_else(|| timestamp::parse_date_time(&m.date, &m.time, today))
-            .map(timestamp::to_storage);
-        // A message whose time does not parse keeps its place after the one before it.
-        let sort_key = sent_at.clone().unwrap_or_else(|| previous_key.clone());
-        if seen_in_batch.insert(id.as_str()) {
-            let inserted = db::messages::insert(
-                &mut *tx,
-                &db::messages::NewMessage {
-                    user_id: user.id,
-                    thread_id,
-                    message_id: id,
-                    sender_name: m.sender_name.trim(),
-                    raw_date: &m.date,
-                    raw_time: &m.time,
-                    sent_at: sent_at.as_deref(),
-                    sort_key: &sort_key,
-                    content: &m.content,
-                    is_mine: m
-                        .is_mine
-                        .unwrap_or_else(|| is_users_name(user, &m.sender_name)),
-                    received_at: &now,
-                },
-            )
-            .await?;
-            new_messages += usize::from(inserted);
-        }
-        previous_key = sort_key;
+    let thread_id = db::threads::upsert(&mut *tx, user.id, thread_name, &batch.now).await?;
+    if !db::jobs::has_queued_draft(&mut *tx, thread_id).await? {
+        jobs.ensure_room(&mut tx, user.id).await?;
     }
-    if new_messages == 0 {
+    for part in earlier {
+        batch.store(&mut tx, thread_id, part).await?;
+        tx.commit().await?;
+        tx = db.write.begin().await?;
+    }
+    batch.store(&mut tx, thread_id, last).await?;
+    if batch.new_messages == 0 {
         // Another request stored the same messages between our read and our write.
         tx.rollback().await?;
-        return Ok(Accepted {
-            new_messages: 0,
-            thread_id: Some(thread_id),
-            job_id: None,
-            superseded_draft: None,
-        });
+        return Ok(Accepted::nothing_new(Some(thread_id)));
     }
-    let superseded_draft = db::drafts::supersede_pending(&mut *tx, thread_id, &now).await?;
-    let (job_id, _) = db::jobs::enqueue_draft(&mut tx, user.id, thread_id, &now).await?;
+    let superseded_draft = db::drafts::supersede_pending(&mut *tx, thread_id, &batch.now).await?;
+    // A batch in one part has just checked the cap; a larger one did in its first part.
+    let room = if earlier.is_empty() {
+        Room::Check
+    } else {
+        Room::Reserved
+    };
+    let job_id = jobs
+        .enqueue_draft(&mut tx, user.id, thread_id, &batch.now, room)
+        .await?;
     tx.commit().await?;
+    jobs.wake();
     Ok(Accepted {
-        new_messages,
+        new_messages: batch.new_messages,
         thread_id: Some(thread_id),
         job_id: Some(job_id),
         superseded_draft,
     })
+}
+
+impl Accepted {
+    fn nothing_new(thread_id: Option<i64>) -> Self {
+        Self {
+            new_messages: 0,
+            thread_id,
+            job_id: None,
+            superseded_draft: None,
+        }
+    }
+}
+
+/// A batch of messages being stored, part by part.
+struct Batch<'a> {
+    user: &'a User,
+    now: String,
+    received: chrono::DateTime<Utc>,
+    /// The ordering key of the message before the next one (from the thread once known).
+    previous_key: Option<String>,
+    seen: HashSet<String>,
+    new_messages: usize,
+}
+
+impl<'a> Batch<'a> {
+    fn new(user: &'a User) -> Self {
+        let received = Utc::now();
+        Self {
+            user,
+            now: db::timestamp(received),
+            received,
+            previous_key: None,
+            seen: HashSet::new(),
+            new_messages: 0,
+        }
+    }
+
+    /// Stores one part's messages that are not stored yet.
+    async fn store(
+        &mut self,
+        tx: &mut sqlx::SqliteConnection,
+        thread_id: i64,
+        part: &[(String, IncomingMessage)],
+    ) -> Result<(), sqlx::Error> {
+        let mut key = match self.previous_key.take() {
+            Some(key) => key,
+            None => db::messages::last_sort_key(&mut *tx, thread_id)
+                .await?
+                .unwrap_or_else(|| timestamp::to_storage(self.received.naive_utc())),
+        };
+        let today = self.received.date_naive();
+        for (id, m) in part {
+            let sent_at = m
+                .timestamp
+                .or_else(|| timestamp::parse_date_time(&m.date, &m.time, today))
+                .map(timestamp::to_storage);
+            // A message whose time does not parse keeps its place after the one before it.
+            let sort_key = sent_at.clone().unwrap_or_else(|| key.clone());
+            if self.seen.insert(id.clone()) {
+                let inserted = db::messages::insert(
+                    &mut *tx,
+                    &db::messages::NewMessage {
+                        user_id: self.user.id,
+                        thread_id,
+                        message_id: id,
+                        sender_name: m.sender_name.trim(),
+                        raw_date: &m.date,
+                        raw_time: &m.time,
+                        sent_at: sent_at.as_deref(),
+                        sort_key: &sort_key,
+                        content: &m.content,
+                        is_mine: m
+                            .is_mine
+                            .unwrap_or_else(|| is_users_name(self.user, &m.sender_name)),
+                        received_at: &self.now,
+                    },
+                )
+                .await?;
+                self.new_messages += usize::from(inserted);
+            }
+            key = sort_key;
+        }
+        self.previous_key = Some(key);
+        Ok(())
+    }
 }
 
 /// What a pasted conversation became.
@@ -164,21 +279,23 @@ pub struct PasteAccepted {
 /// derived ids (unless the paste is the API's JSON with ids), so pasting the same
 /// conversation again adds nothing and queues nothing.
 pub async fn accept_paste(
-    db: &Db,
+    jobs: &JobQueue,
     user: &User,
     thread_name: &str,
     text: &str,
     format: Option<paste::Format>,
-) -> Result<Result<PasteAccepted, paste::PasteError>, sqlx::Error> {
+) -> Result<PasteAccepted, AcceptError> {
     let options = paste::ParseOptions {
         format,
         reference_date: Utc::now().date_naive(),
         my_names: &user.my_names,
     };
-    let parsed = match paste::parse(text, &options) {
-        Ok(parsed) => parsed,
-        Err(error) => return Ok(Err(error)),
-    };
+    let parsed = paste::parse(text, &options)?;
+    if parsed.messages.len() > MAX_MESSAGES {
+        return Err(AcceptError::PasteTooLong {
+            count: parsed.messages.len(),
+        });
+    }
     let messages = parsed
         .messages
         .iter()
@@ -192,8 +309,8 @@ pub async fn accept_paste(
             is_mine: Some(m.is_mine),
         })
         .collect();
-    let accepted = accept(db, user, thread_name, messages).await?;
-    Ok(Ok(PasteAccepted { accepted, parsed }))
+    let accepted = accept(jobs, user, thread_name, messages).await?;
+    Ok(PasteAccepted { accepted, parsed })
 }
 
 #[cfg(test)]

@@ -55,6 +55,19 @@ pub struct UpstreamError {
     pub body: String,
 }
 
+/// A 2xx answer whose body is not a chat completion, as [`StatusService`] reports it,
+/// with only the start of the body: model output quotes private conversations, and a
+/// garbled answer can be large.
+#[derive(Debug, thiserror::Error)]
+#[error("the model server's answer was not a chat completion ({error}): {excerpt}")]
+pub struct UnreadableAnswer {
+    pub error: String,
+    pub excerpt: String,
+}
+
+/// How much of a model server's body an error message (and so a log line) may quote.
+const BODY_EXCERPT_CHARS: usize = 300;
+
 /// A chat completion client for one model.
 #[derive(Clone)]
 pub struct LlmClient {
@@ -117,18 +130,23 @@ fn classify(error: OpenAIError) -> LlmError {
     match error {
         OpenAIError::Boxed(boxed) => match boxed.downcast::<UpstreamError>() {
             Ok(upstream) => classify_status(*upstream),
-            Err(other) => transient(format!("the model request failed: {other}")),
+            Err(other) => match other.downcast::<UnreadableAnswer>() {
+                Ok(unreadable) => transient(unreadable.to_string()),
+                Err(other) => transient(format!("the model request failed: {}", causes(&*other))),
+            },
         },
         OpenAIError::Reqwest(e) if e.is_timeout() => {
             transient("the model did not answer in time".to_owned())
         }
-        OpenAIError::Reqwest(e) if e.is_connect() => {
-            transient(format!("could not connect to the model server: {e}"))
-        }
-        OpenAIError::Reqwest(e) => transient(format!("the model request failed: {e}")),
+        OpenAIError::Reqwest(e) if e.is_connect() => transient(format!(
+            "could not connect to the model server: {}",
+            causes(&e)
+        )),
+        OpenAIError::Reqwest(e) => transient(format!("the model request failed: {}", causes(&e))),
         OpenAIError::JSONDeserialize(e, body) => transient(format!(
-            "the model server's answer was not a chat completion ({e}): {}",
-            truncate(&body, 300)
+            "the model server's answer was not a chat completion ({}): {}",
+            truncate(&e.to_string(), BODY_EXCERPT_CHARS),
+            truncate(&body, BODY_EXCERPT_CHARS)
         )),
         OpenAIError::ApiError(e) if e.status_code.is_server_error() || e.status_code == 429 => {
             transient(format!("the model server answered {e}"))
@@ -164,12 +182,28 @@ fn transient(message: String) -> LlmError {
     }
 }
 
-/// The `error.message` of an OpenAI-style error body, or the body itself.
+/// The `error.message` of an OpenAI-style error body, or the body itself (their start).
 fn error_message(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
+    let message = serde_json::from_str::<Value>(body)
         .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| truncate(body, 300))
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned));
+    truncate(message.as_deref().unwrap_or(body), BODY_EXCERPT_CHARS)
+}
+
+/// An error with every cause under it ("error sending request: client error (Connect):
+/// tcp connect error: Connection refused"), so a transport failure says why it failed.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -179,18 +213,24 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// Reads `Retry-After` given in seconds (the HTTP-date form is rare from model servers
-/// and is treated as absent).
+/// Reads `Retry-After`, given in seconds or as an HTTP date, capped at
+/// [`MAX_RETRY_AFTER`]; a date in the past means "now".
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let seconds: f64 = headers
+    let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    (seconds.is_finite() && seconds >= 0.0)
-        .then(|| Duration::from_secs_f64(seconds).min(MAX_RETRY_AFTER))
+        .trim();
+    let delay = match value.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Duration::from_secs_f64(seconds),
+        Ok(_) => return None,
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default()
+        }
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
 }
 
 /// The HTTP layer under async-openai: plain reqwest, no retries, errors keep the status.
@@ -215,7 +255,7 @@ impl tower::Service<HttpRequestFactory> for StatusService {
         Box::pin(async move {
             let response = call.await?;
             if response.status().is_success() {
-                return Ok(response);
+                return readable(response).await;
             }
             let status = response.status();
             let retry_after = retry_after(response.headers());
@@ -227,6 +267,25 @@ impl tower::Service<HttpRequestFactory> for StatusService {
             })))
         })
     }
+}
+
+/// Passes on a 2xx answer only if its body is a chat completion. async-openai logs the
+/// whole body of an answer it cannot read, at ERROR, on every attempt; checked here, an
+/// unreadable answer becomes an [`UnreadableAnswer`] that quotes only its start.
+async fn readable(response: reqwest::Response) -> Result<reqwest::Response, OpenAIError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    if let Err(error) = serde_json::from_slice::<CreateChatCompletionResponse>(&body) {
+        return Err(OpenAIError::Boxed(Box::new(UnreadableAnswer {
+            error: truncate(&error.to_string(), BODY_EXCERPT_CHARS),
+            excerpt: truncate(&String::from_utf8_lossy(&body), BODY_EXCERPT_CHARS),
+        })));
+    }
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 #[cfg(test)]
@@ -285,8 +344,51 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
         headers.insert(
             reqwest::header::RETRY_AFTER,
-            "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("header"),
+            "soon".parse().expect("header"),
         );
         assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_is_the_time_until_then() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let at = std::time::SystemTime::now() + Duration::from_secs(12);
+        let date = httpdate::fmt_http_date(at);
+        headers.insert(reqwest::header::RETRY_AFTER, date.parse().expect("header"));
+        let delay = retry_after(&headers).expect("a delay");
+        // The date has whole seconds, so up to one second of the twelve is cut off.
+        assert!(
+            delay > Duration::from_secs(10) && delay <= Duration::from_secs(12),
+            "{delay:?}"
+        );
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn an_error_names_every_cause_under_it() {
+        let inner =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let outer = std::io::Error::other(UpstreamWrapper(inner));
+        let text = causes(&outer);
+        assert!(text.contains("Connection refused"), "{text}");
+    }
+
+    #[derive(Debug)]
+    struct UpstreamWrapper(std::io::Error);
+
+    impl std::fmt::Display for UpstreamWrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("client error (Connect)")
+        }
+    }
+
+    impl std::error::Error for UpstreamWrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
     }
 }

@@ -1,12 +1,11 @@
 //! Review actions on drafts: feedback (queues a revision), reject and approve.
 
-use serde_json::json;
-
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::jobs::{JobKind, JobState};
 use crate::db::users::User;
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::jobs::{JobQueue, RevisePayload, Room};
 
 /// Finds a draft of the user that is still waiting for review.
 async fn pending_draft(
@@ -26,27 +25,26 @@ async fn pending_draft(
     Ok(draft)
 }
 
-/// Queues a revision of a pending draft from the reviewer's feedback; returns the job id.
+/// The longest feedback one revision takes (several pieces given before the revision
+/// starts are joined, up to this many characters).
+pub const MAX_FEEDBACK: usize = 10_000;
+
+/// Queues a revision of a pending draft from the reviewer's feedback, or adds the
+/// feedback to the revision already queued for it; returns the job id.
 pub async fn give_feedback(
-    db: &Db,
+    jobs: &JobQueue,
     user: &User,
     draft_message_id: &str,
     feedback: &str,
 ) -> Result<i64, AppError> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = jobs.db().write.begin().await?;
     let draft = pending_draft(&mut tx, user, draft_message_id).await?;
-    let payload = json!({ "draft_id": draft.id, "feedback": feedback }).to_string();
     let now = db::now();
-    let job_id = db::jobs::insert(
-        &mut *tx,
-        JobKind::Revise,
-        user.id,
-        draft.thread_id,
-        &payload,
-        &now,
-    )
-    .await?;
+    let job_id = jobs
+        .enqueue_revise(&mut tx, user.id, draft.thread_id, draft.id, feedback, &now)
+        .await?;
     tx.commit().await?;
+    jobs.wake();
     Ok(job_id)
 }
 
@@ -94,8 +92,9 @@ async fn decide(
     Ok(draft)
 }
 
-/// Queues a failed job of the user again; returns the new job's id.
-pub async fn retry_job(db: &Db, user: &User, job_id: i64) -> Result<i64, AppError> {
+/// Queues a failed job of the user again; returns the queued job's id.
+pub async fn retry_job(jobs: &JobQueue, user: &User, job_id: i64) -> Result<i64, AppError> {
+    let db = jobs.db();
     let job = db::jobs::find_for_user(&db.read, user.id, job_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no job with id {job_id}")))?;
@@ -106,22 +105,27 @@ pub async fn retry_job(db: &Db, user: &User, job_id: i64) -> Result<i64, AppErro
     let mut tx = db.write.begin().await?;
     let id = match job.kind {
         JobKind::Draft => {
-            db::jobs::enqueue_draft(&mut tx, user.id, job.thread_id, &now)
+            jobs.enqueue_draft(&mut tx, user.id, job.thread_id, &now, Room::Check)
                 .await?
-                .0
         }
         JobKind::Revise => {
-            db::jobs::insert(
-                &mut *tx,
-                JobKind::Revise,
+            let payload: RevisePayload = serde_json::from_str(&job.payload).map_err(|e| {
+                AppError::Conflict(format!(
+                    "job {job_id} cannot be retried: its payload is unreadable ({e})"
+                ))
+            })?;
+            jobs.enqueue_revise(
+                &mut tx,
                 user.id,
                 job.thread_id,
-                &job.payload,
+                payload.draft_id,
+                &payload.feedback,
                 &now,
             )
             .await?
         }
     };
     tx.commit().await?;
+    jobs.wake();
     Ok(id)
 }

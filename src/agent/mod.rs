@@ -8,7 +8,9 @@ mod context;
 pub mod offline;
 mod tools;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use tokio::time::timeout_at;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -69,6 +71,8 @@ pub struct Agent {
     brain: Brain,
     db: Db,
     max_iterations: u32,
+    /// How long one run may take in all (`AGENT_RUN_TIMEOUT_SECS`).
+    run_timeout: Duration,
 }
 
 /// Ready-made results of reading a tool call out of a model answer.
@@ -79,12 +83,35 @@ struct ToolCall {
 }
 
 impl Agent {
-    /// An agent on the given model, or the offline drafter when `llm` is `None`.
-    pub fn new(llm: Option<LlmClient>, db: Db, max_iterations: u32) -> Self {
+    /// An agent on the given model, or the offline drafter when `llm` is `None`; a run
+    /// stops after `max_iterations` model turns or `run_timeout`, whichever comes first.
+    pub fn new(llm: Option<LlmClient>, db: Db, max_iterations: u32, run_timeout: Duration) -> Self {
         Self {
             brain: llm.map_or(Brain::Offline, |llm| Brain::Model(Box::new(llm))),
             db,
             max_iterations,
+            run_timeout,
+        }
+    }
+
+    /// When a run that starts now must be over: pass it to [`Agent::run`] and, for the
+    /// same job, [`Agent::distill`].
+    pub fn deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.run_timeout
+    }
+
+    /// The error of a run stopped at its deadline: worth another attempt, like a timeout.
+    fn out_of_time(&self, report: &mut RunReport) -> LlmError {
+        let error = format!(
+            "the agent run took longer than {} s (AGENT_RUN_TIMEOUT_SECS) and was stopped",
+            self.run_timeout.as_secs()
+        );
+        report
+            .transcript
+            .push(json!({ "kind": "error", "error": error }));
+        LlmError::Transient {
+            message: error,
+            retry_after: None,
         }
     }
 
@@ -100,15 +127,20 @@ impl Agent {
         }
     }
 
-    /// Runs the agent on a task.
-    pub async fn run(&self, task: &Task<'_>) -> RunReport {
+    /// Runs the agent on a task, stopping it at `deadline`.
+    pub async fn run(&self, task: &Task<'_>, deadline: tokio::time::Instant) -> RunReport {
         match &self.brain {
             Brain::Offline => offline::run(task),
-            Brain::Model(llm) => self.run_model(llm, task).await,
+            Brain::Model(llm) => self.run_model(llm, task, deadline).await,
         }
     }
 
-    async fn run_model(&self, llm: &LlmClient, task: &Task<'_>) -> RunReport {
+    async fn run_model(
+        &self,
+        llm: &LlmClient,
+        task: &Task<'_>,
+        deadline: tokio::time::Instant,
+    ) -> RunReport {
         let mut report = RunReport {
             result: Err(LlmError::Permanent("the run did not start".to_owned())),
             transcript: Vec::new(),
@@ -136,14 +168,18 @@ impl Agent {
             }));
             sent = messages.len();
             let started = Instant::now();
-            let response = match llm.complete(request).await {
-                Ok(response) => response,
-                Err(error) => {
+            let response = match timeout_at(deadline, llm.complete(request)).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(error)) => {
                     report.transcript.push(json!({
                         "kind": "error", "turn": turn, "error": error.to_string(),
                         "elapsed_ms": elapsed_ms(started),
                     }));
                     report.result = Err(error);
+                    return report;
+                }
+                Err(_) => {
+                    report.result = Err(self.out_of_time(&mut report));
                     return report;
                 }
             };
@@ -183,13 +219,18 @@ impl Agent {
                 "tool_calls": message["tool_calls"],
             }));
             for call in calls {
-                let (result, decision) = match self.call_tool(task, &call).await {
-                    Ok(outcome) => outcome,
-                    Err(error) => {
-                        report.result = Err(database_failure(&error));
-                        return report;
-                    }
-                };
+                let (result, decision) =
+                    match timeout_at(deadline, self.call_tool(task, &call)).await {
+                        Ok(Ok(outcome)) => outcome,
+                        Ok(Err(error)) => {
+                            report.result = Err(database_failure(&error));
+                            return report;
+                        }
+                        Err(_) => {
+                            report.result = Err(self.out_of_time(&mut report));
+                            return report;
+                        }
+                    };
                 report.transcript.push(json!({
                     "kind": "tool",
                     "turn": turn,
@@ -262,11 +303,13 @@ impl Agent {
     }
 
     /// Asks the model whether feedback states a lasting style preference; the note to
-    /// keep, if any. The exchange is added to `transcript`.
+    /// keep, if any. The exchange is added to `transcript`. It stops at `deadline`, the
+    /// same as the revision's run.
     pub async fn distill(
         &self,
         feedback: &str,
         report: &mut RunReport,
+        deadline: tokio::time::Instant,
     ) -> Result<Option<String>, LlmError> {
         let llm = match &self.brain {
             Brain::Offline => {
@@ -287,14 +330,15 @@ impl Agent {
         report.transcript.push(
             json!({ "kind": "request", "purpose": "distill", "messages": request["messages"] }),
         );
-        let response = match llm.complete(request).await {
-            Ok(response) => response,
-            Err(error) => {
+        let response = match timeout_at(deadline, llm.complete(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => {
                 report.transcript.push(
                     json!({ "kind": "error", "purpose": "distill", "error": error.to_string() }),
                 );
                 return Err(error);
             }
+            Err(_) => return Err(self.out_of_time(report)),
         };
         report.prompt_tokens += response["usage"]["prompt_tokens"].as_i64().unwrap_or(0);
         report.completion_tokens += response["usage"]["completion_tokens"].as_i64().unwrap_or(0);

@@ -10,9 +10,8 @@ use super::input::{self, JsonOrForm};
 use crate::db::{self, Db};
 use crate::error::AppError;
 use crate::jobs::JobQueue;
-use crate::review;
+use crate::review::{self, MAX_FEEDBACK};
 
-const MAX_FEEDBACK: usize = 10_000;
 const MAX_CONTENT: usize = 100_000;
 
 #[derive(Debug, Deserialize)]
@@ -85,7 +84,6 @@ pub struct FeedbackAccepted {
 
 /// `POST /process-feedback/`: queue a revision of a pending draft.
 pub async fn feedback(
-    State(db): State<Db>,
     State(jobs): State<JobQueue>,
     caller: ApiUser,
     body: JsonOrForm<FeedbackBody, FeedbackBody>,
@@ -94,8 +92,7 @@ pub async fn feedback(
     let user = caller.check_user_id(&body.user_id)?;
     let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
     let text = input::required("feedback", &body.feedback, MAX_FEEDBACK)?;
-    let job_id = review::give_feedback(&db, user, draft_id, text).await?;
-    jobs.wake();
+    let job_id = review::give_feedback(&jobs, user, draft_id, text).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(FeedbackAccepted {

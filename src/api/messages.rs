@@ -7,16 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
-use crate::db::Db;
 use crate::error::AppError;
-use crate::inbox::{self, IncomingMessage};
+use crate::inbox::{self, IncomingMessage, MAX_MESSAGES};
 use crate::jobs::JobQueue;
 use crate::paste;
 
 const MAX_NAME: usize = 200;
 const MAX_LABEL: usize = 100;
 const MAX_CONTENT: usize = 100_000;
-const MAX_MESSAGES: usize = 5_000;
 
 /// The contract's JSON body.
 #[derive(Debug, Deserialize)]
@@ -77,7 +75,6 @@ pub struct PasteSummary {
 }
 
 pub async fn send(
-    State(db): State<Db>,
     State(jobs): State<JobQueue>,
     caller: ApiUser,
     body: JsonOrForm<SendMessagesJson, SendMessagesForm>,
@@ -85,20 +82,19 @@ pub async fn send(
     let body = match body {
         JsonOrForm::Json(json) => json,
         JsonOrForm::Form(form) if form.conversation.is_some() => {
-            return send_paste(&db, &jobs, &caller, form).await;
+            return send_paste(&jobs, &caller, form).await;
         }
         JsonOrForm::Form(form) => from_form(form)?,
     };
     let user = caller.check_user_id(&body.user_id)?;
     let thread_name = input::required("thread_name", &body.thread_name, MAX_NAME)?.to_owned();
     let messages = validate(body.messages)?;
-    let accepted = inbox::accept(&db, user, &thread_name, messages).await?;
-    Ok(respond(&jobs, thread_name, accepted, None))
+    let accepted = inbox::accept(&jobs, user, &thread_name, messages).await?;
+    Ok(respond(thread_name, accepted, None))
 }
 
 /// A form post with a whole pasted `conversation`.
 async fn send_paste(
-    db: &Db,
     jobs: &JobQueue,
     caller: &ApiUser,
     form: SendMessagesForm,
@@ -118,26 +114,20 @@ async fn send_paste(
         })?),
     };
     let text = form.conversation.unwrap_or_default();
-    let pasted = inbox::accept_paste(db, user, &thread_name, &text, format)
-        .await?
-        .map_err(|error| AppError::invalid("conversation", error.to_string()))?;
+    let pasted = inbox::accept_paste(jobs, user, &thread_name, &text, format).await?;
     let summary = PasteSummary {
         format: pasted.parsed.format,
         messages: pasted.parsed.messages.len(),
         warnings: pasted.parsed.warnings,
     };
-    Ok(respond(jobs, thread_name, pasted.accepted, Some(summary)))
+    Ok(respond(thread_name, pasted.accepted, Some(summary)))
 }
 
 fn respond(
-    jobs: &JobQueue,
     thread_name: String,
     accepted: inbox::Accepted,
     paste: Option<PasteSummary>,
 ) -> (StatusCode, Json<SendMessagesResponse>) {
-    if accepted.job_id.is_some() {
-        jobs.wake();
-    }
     (
         StatusCode::ACCEPTED,
         Json(SendMessagesResponse {

@@ -46,54 +46,87 @@ pub struct Job {
     pub finished_at: Option<String>,
 }
 
-/// Queues a draft job for the thread, or joins the one already queued (coalescing: a
-/// thread has at most one queued draft job, and a running one is followed by at most one).
-/// Returns the job's id and whether it was newly queued.
-pub async fn enqueue_draft(
+/// The thread's queued draft job, if it has one (a thread has at most one: new messages
+/// join it), marked as touched now.
+pub async fn join_queued_draft(
     conn: &mut sqlx::SqliteConnection,
-    user_id: i64,
     thread_id: i64,
     now: &str,
-) -> Result<(i64, bool), sqlx::Error> {
-    let queued: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM jobs WHERE thread_id = ? AND kind = 'draft' AND state = 'queued'",
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE jobs SET updated_at = ? \
+         WHERE thread_id = ? AND kind = 'draft' AND state = 'queued' RETURNING id",
     )
+    .bind(now)
     .bind(thread_id)
     .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(id) = queued {
-        sqlx::query("UPDATE jobs SET updated_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok((id, false));
-    }
-    let id = insert(&mut *conn, JobKind::Draft, user_id, thread_id, "{}", now).await?;
-    Ok((id, true))
+    .await
 }
 
-/// Queues a job.
+/// Whether the thread has a queued draft job.
+pub async fn has_queued_draft(
+    conn: impl SqliteExecutor<'_>,
+    thread_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM jobs \
+                        WHERE thread_id = ? AND kind = 'draft' AND state = 'queued')",
+    )
+    .bind(thread_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// The queued revise job of a draft (at most one), with its payload.
+pub async fn queued_revise(
+    conn: impl SqliteExecutor<'_>,
+    draft_id: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, payload FROM jobs WHERE draft_id = ? AND kind = 'revise' AND state = 'queued'",
+    )
+    .bind(draft_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Replaces a queued job's payload (newer feedback joining a queued revision).
+pub async fn set_payload(
+    conn: impl SqliteExecutor<'_>,
+    id: i64,
+    payload: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
+        .bind(payload)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Queues a job; a revise job names the draft it revises.
 pub async fn insert(
     conn: impl SqliteExecutor<'_>,
     kind: JobKind,
     user_id: i64,
     thread_id: i64,
+    draft_id: Option<i64>,
     payload: &str,
     now: &str,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO jobs (kind, user_id, thread_id, payload, max_attempts, run_at, created_at, \
-                           updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
+                           created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7) RETURNING id",
     )
     .bind(kind)
     .bind(user_id)
     .bind(thread_id)
+    .bind(draft_id)
     .bind(payload)
     .bind(DEFAULT_MAX_ATTEMPTS)
-    .bind(now)
-    .bind(now)
     .bind(now)
     .fetch_one(conn)
     .await
@@ -134,30 +167,43 @@ pub enum Claimable {
 /// Claims the next job of the given sort atomically, leasing it until `lease_until`.
 /// A thread's jobs run one at a time.
 ///
-/// The two sorts are separate statements on purpose: as one `OR` query SQLite collects
-/// and sorts every queued job on each claim, which makes draining a long queue quadratic.
+/// Queued jobs are taken round the users: the user whose jobs were claimed least
+/// recently (`users.jobs_served`) goes first, and within a user the oldest due job. The
+/// users are visited in that order and each is asked for its oldest due job through an
+/// index, so a claim costs a few index look-ups per user however long the queue is.
+/// Abandoned jobs are rare and taken oldest first. The two sorts are separate statements:
+/// as one `OR` query SQLite collects and sorts every queued job on each claim.
 pub async fn claim(
     conn: &mut sqlx::SqliteConnection,
     which: Claimable,
     now: &str,
     lease_until: &str,
 ) -> Result<Option<Job>, sqlx::Error> {
-    let candidates = match which {
-        Claimable::Queued => "j.state = 'queued' AND j.run_at <= ?1",
-        Claimable::Abandoned => "j.state = 'running' AND j.locked_until < ?1",
+    const THREAD_IDLE: &str = "NOT EXISTS ( \
+        SELECT 1 FROM jobs r \
+        WHERE r.thread_id = j.thread_id AND r.id <> j.id AND r.state = 'running' \
+          AND r.locked_until >= ?1)";
+    let next = match which {
+        Claimable::Queued => format!(
+            "SELECT next FROM ( \
+               SELECT (SELECT j.id FROM jobs j \
+                       WHERE j.user_id = u.id AND j.state = 'queued' AND j.run_at <= ?1 \
+                         AND {THREAD_IDLE} \
+                       ORDER BY j.run_at, j.id LIMIT 1) AS next \
+               FROM users u ORDER BY u.jobs_served, u.id) \
+             WHERE next IS NOT NULL LIMIT 1"
+        ),
+        Claimable::Abandoned => format!(
+            "SELECT j.id FROM jobs j \
+             WHERE j.state = 'running' AND j.locked_until < ?1 AND {THREAD_IDLE} \
+             ORDER BY j.run_at, j.id LIMIT 1"
+        ),
     };
     // The thread's name is not needed by the worker (it loads the thread itself).
-    sqlx::query_as(&format!(
+    let job: Option<Job> = sqlx::query_as(&format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?2, \
                 updated_at = ?1 \
-         WHERE id = ( \
-           SELECT j.id FROM jobs j \
-           WHERE {candidates} \
-             AND NOT EXISTS ( \
-               SELECT 1 FROM jobs r \
-               WHERE r.thread_id = j.thread_id AND r.id <> j.id AND r.state = 'running' \
-                 AND r.locked_until >= ?1) \
-           ORDER BY j.run_at, j.id LIMIT 1) \
+         WHERE id = ({next}) \
          RETURNING id, kind, user_id, thread_id, '' AS thread_name, payload, state, \
                    attempts, max_attempts, run_at, last_error, created_at, updated_at, \
                    finished_at"
@@ -165,7 +211,24 @@ pub async fn claim(
     .bind(now)
     .bind(lease_until)
     .fetch_optional(&mut *conn)
-    .await
+    .await?;
+    if let Some(job) = &job {
+        sqlx::query(
+            "UPDATE users SET jobs_served = (SELECT max(jobs_served) FROM users) + 1 WHERE id = ?",
+        )
+        .bind(job.user_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(job)
+}
+
+/// How many jobs of the user wait in the queue.
+pub async fn count_queued(conn: impl SqliteExecutor<'_>, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id = ? AND state = 'queued'")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// A job by id.

@@ -8,7 +8,11 @@
 //! `documentation/jobs.md` for why this is hand-written rather than apalis.
 
 mod draft;
+mod enqueue;
 mod revise;
+
+pub use enqueue::{EnqueueError, QUEUE_FULL_RETRY_AFTER_SECS};
+pub(crate) use enqueue::{RevisePayload, Room};
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -327,7 +331,8 @@ impl JobQueue {
         }
     }
 
-    fn db(&self) -> &Db {
+    /// The database the queue lives in.
+    pub fn db(&self) -> &Db {
         &self.0.db
     }
 

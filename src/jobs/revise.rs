@@ -3,24 +3,16 @@
 
 use std::time::Instant;
 
-use serde::Deserialize;
-
 use super::draft::{RevisionOf, load, snapshot_messages, store};
-use super::{Claimed, JobError, JobQueue};
+use super::{Claimed, JobError, JobQueue, RevisePayload};
 use crate::agent::{Decision, Revision, Task};
 use crate::db;
 use crate::db::drafts::DraftStatus;
 
-#[derive(Deserialize)]
-struct Payload {
-    draft_id: i64,
-    feedback: String,
-}
-
 pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobError> {
     let db = queue.db();
     let job = &claimed.job;
-    let payload: Payload = serde_json::from_str(&job.payload)
+    let payload: RevisePayload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Fail(format!("the revise job's payload is unreadable: {e}")))?;
     let (user, thread) = load(db, job).await?;
     // Feedback on a draft that a revision or new messages replaced applies to the
@@ -46,12 +38,13 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
             feedback: &payload.feedback,
         }),
     };
-    let mut report = agent.run(&task).await;
+    let deadline = agent.deadline();
+    let mut report = agent.run(&task, deadline).await;
     let revised = matches!(report.result, Ok(Decision::Draft(_)));
     let note = if revised {
         // A failed distillation is recorded in the run's transcript; the revision stands.
         agent
-            .distill(&payload.feedback, &mut report)
+            .distill(&payload.feedback, &mut report, deadline)
             .await
             .ok()
             .flatten()

@@ -9,7 +9,7 @@ async fn queue_with_lease(lease: Duration) -> (JobQueue, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
     let db = Db::open(&url).await.expect("the database opens");
-    let agent = Agent::new(None, db.clone(), 8);
+    let agent = Agent::new(None, db.clone(), 8, Duration::from_secs(300));
     let settings = JobSettings {
         lease,
         ..JobSettings::default()
@@ -27,7 +27,7 @@ async fn queue_one_job(queue: &JobQueue) {
         content: "Are you around?".to_owned(),
         ..IncomingMessage::default()
     };
-    inbox::accept(db, &user, "Bob", vec![message])
+    inbox::accept(queue, &user, "Bob", vec![message])
         .await
         .expect("the message is stored");
 }

@@ -86,7 +86,7 @@ pub async fn feedback(
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
     let text = form.feedback.trim();
-    if text.is_empty() || text.chars().count() > 10_000 {
+    if text.is_empty() || text.chars().count() > review::MAX_FEEDBACK {
         let error = if text.is_empty() {
             "Write what should change, such as \u{201c}shorter, offer Tuesday\u{201d}."
         } else {
@@ -101,10 +101,7 @@ pub async fn feedback(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let outcome = review::give_feedback(&state.db, &user.user, &id, text).await;
-    if outcome.is_ok() {
-        state.jobs.wake();
-    }
+    let outcome = review::give_feedback(&state.jobs, &user.user, &id, text).await;
     settle(
         &user,
         outcome.map(|_| "Feedback sent. Revising the draft\u{2026}"),
@@ -128,10 +125,7 @@ pub async fn retry(
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let outcome = review::retry_job(&state.db, &user.user, id).await;
-    if outcome.is_ok() {
-        state.jobs.wake();
-    }
+    let outcome = review::retry_job(&state.jobs, &user.user, id).await;
     settle(
         &user,
         outcome.map(|_| "Trying again\u{2026}"),
@@ -151,7 +145,9 @@ async fn settle<T: Into<String>>(
     match outcome {
         Ok(notice) => user.notice(notice).await?,
         Err(AppError::NotFound(_)) => return Err(PageError::not_found()),
-        Err(error @ AppError::Conflict(_)) => user.notice(format!("Not done: {error}.")).await?,
+        Err(error @ (AppError::Conflict(_) | AppError::QueueFull(_))) => {
+            user.notice(format!("Not done: {error}.")).await?
+        }
         Err(error) => return Err(error.into()),
     }
     Ok(Redirect::to(&back).into_response())

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::db::drafts::Draft;
 use crate::db::messages::Message;
 use crate::db::{self};
+use crate::error::AppError;
 use crate::inbox;
 use crate::paste::{self, Format, Parsed};
 
@@ -126,36 +127,50 @@ pub async fn create(
         } else {
             StatusCode::OK
         };
-        let page = NewThreadPage {
-            layout: user.layout(&state, "New thread").await?,
-            thread_name: form.thread_name,
-            names: form.names,
-            format: form.format,
-            conversation: form.conversation,
-            preview: preview.flatten(),
-            error: error.map(|(f, m)| (f.to_owned(), m.to_owned())),
-            formats: formats(),
-        };
-        return Ok((status, page).into_response());
+        let error = error.map(|(f, m)| (f.to_owned(), m.to_owned()));
+        return again(&state, &user, form, preview.flatten(), error, status).await;
     }
     let mut me = user.user.clone();
     if names != me.my_names {
         db::users::set_profile(&state.db.write, me.id, &names, &me.style_notes).await?;
         me.my_names = names;
     }
-    let pasted = inbox::accept_paste(&state.db, &me, thread_name, &form.conversation, format)
-        .await?
-        .map_err(|e| PageError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let pasted = match inbox::accept_paste(
+        &state.jobs,
+        &me,
+        thread_name,
+        &form.conversation,
+        format,
+    )
+    .await
+    {
+        Ok(pasted) => pasted,
+        Err(refused) => {
+            // The paste is shown again with the reason, so nothing typed is lost.
+            let error = AppError::from(refused);
+            let status = error.status_code();
+            if status.is_server_error() {
+                return Err(error.into());
+            }
+            let message = (String::from("conversation"), error.public_message());
+            return again(
+                &state,
+                &user,
+                form,
+                preview.flatten(),
+                Some(message),
+                status,
+            )
+            .await;
+        }
+    };
     let accepted = pasted.accepted;
     let notice = match accepted.job_id {
-        Some(_) => {
-            state.jobs.wake();
-            format!(
-                "Read {} messages from \u{201c}{thread_name}\u{201d} ({} new). Drafting a reply\u{2026}",
-                pasted.parsed.messages.len(),
-                accepted.new_messages
-            )
-        }
+        Some(_) => format!(
+            "Read {} messages from \u{201c}{thread_name}\u{201d} ({} new). Drafting a reply\u{2026}",
+            pasted.parsed.messages.len(),
+            accepted.new_messages
+        ),
         None => format!(
             "Nothing new in that paste: \u{201c}{thread_name}\u{201d} already has all {} messages.",
             pasted.parsed.messages.len()
@@ -163,6 +178,28 @@ pub async fn create(
     };
     user.notice(notice).await?;
     Ok(Redirect::to("/").into_response())
+}
+
+/// The new-thread page again, with what the user sent.
+async fn again(
+    state: &AppState,
+    user: &PageUser,
+    form: NewThreadForm,
+    preview: Option<Parsed>,
+    error: Option<(String, String)>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let page = NewThreadPage {
+        layout: user.layout(state, "New thread").await?,
+        thread_name: form.thread_name,
+        names: form.names,
+        format: form.format,
+        conversation: form.conversation,
+        preview,
+        error,
+        formats: formats(),
+    };
+    Ok((status, page).into_response())
 }
 
 fn split_names(text: &str) -> Vec<String> {

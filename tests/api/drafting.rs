@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::fake_llm::{FakeLlm, Reply, draft, no_reply};
-use crate::helpers::{json_body, message, spawn_app, spawn_app_with, spawn_app_with_model};
+use crate::helpers::{
+    json_body, message, spawn_app, spawn_app_with, spawn_app_with_model, spawn_app_with_model_and,
+};
 
 fn question() -> Value {
     json!([
@@ -336,6 +338,81 @@ async fn retry_after_is_honoured_before_the_next_attempt() {
         "retried after only {wait}"
     );
     assert_eq!(model.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_given_as_an_http_date_is_honoured() {
+    let model = FakeLlm::start().await;
+    let at = std::time::SystemTime::now() + Duration::from_secs(12);
+    model.push([Reply::WithHeaders(
+        vec![("retry-after", httpdate::fmt_http_date(at))],
+        Box::new(Reply::Status(
+            503,
+            json!({"error": {"message": "busy"}}),
+            None,
+        )),
+    )]);
+    let app = spawn_app_with_model(&model.base_url).await;
+    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    assert_eq!(app.run_jobs().await, 1, "the retry is not due yet");
+    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    assert_eq!(job["state"], "queued");
+    let run_at = chrono::DateTime::parse_from_rfc3339(job["run_at"].as_str().expect("run_at"))
+        .expect("a timestamp");
+    let wait = run_at.signed_duration_since(chrono::Utc::now());
+    assert!(
+        wait > chrono::Duration::seconds(9),
+        "retried after only {wait}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_past_its_deadline_ends_with_a_readable_error_and_is_retried() {
+    let model = FakeLlm::start().await;
+    // Each turn is well within the request timeout, but the run never finishes.
+    model.always(Reply::Slow(
+        Duration::from_millis(400),
+        Box::new(Reply::Text("Still thinking...")),
+    ));
+    let app = spawn_app_with_model_and(&model.base_url, |config| {
+        config.agent_max_iterations = 50;
+        config.agent_run_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    assert!(app.jobs.run_once().await.expect("a claim"));
+    let requests = model.requests().len();
+    assert!(requests <= 4, "the run went on for {requests} turns");
+    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    assert_eq!(job["state"], "queued", "a run out of time is retried");
+    let error = job["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("AGENT_RUN_TIMEOUT_SECS"), "{error}");
+    let runs = app.runs().await;
+    assert_eq!(runs[0].0, "failed");
+    assert!(
+        runs[0]
+            .2
+            .as_deref()
+            .unwrap_or("")
+            .contains("longer than 1 s"),
+        "{runs:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_model_server_that_refuses_connections_says_why_in_the_jobs_error() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = closed.local_addr().expect("an address");
+    drop(closed);
+    let app = spawn_app_with_model(&format!("http://{address}/v1")).await;
+    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    assert!(app.jobs.run_once().await.expect("a claim"));
+    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let error = job["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(error.contains("connection refused"), "{error}");
 }
 
 #[tokio::test]

@@ -31,6 +31,8 @@ pub enum Reply {
     Slow(Duration, Box<Reply>),
     /// Waits until the gate gets a permit, then answers.
     Gated(Arc<Semaphore>, Box<Reply>),
+    /// This answer with these extra response headers.
+    WithHeaders(Vec<(&'static str, String)>, Box<Reply>),
     /// Closes the connection without an answer (the handler panics, so the server
     /// drops the connection; the panic message in the output is expected).
     HangUp,
@@ -134,6 +136,15 @@ async fn answer(
 async fn render(mut reply: Reply) -> Response {
     loop {
         match reply {
+            Reply::WithHeaders(headers, next) => {
+                let mut response = Box::pin(render(*next)).await;
+                for (name, value) in headers {
+                    response
+                        .headers_mut()
+                        .insert(name, value.parse().expect("a header value"));
+                }
+                return response;
+            }
             Reply::Slow(delay, next) => {
                 tokio::time::sleep(delay).await;
                 reply = *next;

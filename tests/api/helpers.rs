@@ -34,6 +34,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app drafting with the fake model at `base_url`.
 pub async fn spawn_app_with_model(base_url: &str) -> TestApp {
+    spawn_app_with_model_and(base_url, |_| {}).await
+}
+
+/// The app drafting with the fake model at `base_url`, its configuration adjusted.
+pub async fn spawn_app_with_model_and(base_url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let base_url = base_url.to_owned();
     spawn_app_with(move |config| {
         config.llm = Some(LlmConfig {
@@ -43,6 +48,7 @@ pub async fn spawn_app_with_model(base_url: &str) -> TestApp {
             timeout: Duration::from_secs(2),
         });
         config.agent_max_iterations = 4;
+        adjust(config);
     })
     .await
 }

@@ -6,6 +6,7 @@ mod cli;
 mod drafting;
 mod drafts;
 mod errors;
+mod fair_queue;
 mod fake_llm;
 mod helpers;
 mod hostile;

@@ -96,3 +96,70 @@ async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_
     assert!(!log.contains("could not renew"), "{log}");
     drop(busy);
 }
+
+#[tokio::test]
+async fn a_huge_unreadable_model_answer_is_quoted_only_briefly_in_the_log_and_the_job() {
+    let model = FakeLlm::start().await;
+    // 300 KB of a private conversation in something that is not a chat completion.
+    let body = format!(
+        "{{\"choices\": \"{}\"}}",
+        "private words from a thread ".repeat(11_000)
+    );
+    model.always(Reply::Garbage(Box::leak(body.into_boxed_str())));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("log.db").display());
+    let db = Db::open(&url).await.expect("database");
+    let token = user_with_token(&db, "anna").await;
+    let server = Server::start(
+        dir.path(),
+        free_port(),
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("LLM_BASE_URL", model.base_url.as_str()),
+            ("LLM_API_KEY", "test-key"),
+            ("JOB_CONCURRENCY", "1"),
+        ],
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/send-messages/", server.address))
+        .bearer_auth(&token)
+        .json(&json!({"user_id": "anna", "thread_name": "Bob",
+                      "messages": [message("m1", "Bob", "Are you around?")]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 202);
+    // The first retry comes after one to two seconds.
+    model.wait_for_requests(2).await;
+    let started = Instant::now();
+    let error: String = loop {
+        let error: Option<String> = sqlx::query_scalar(
+            "SELECT last_error FROM jobs WHERE attempts >= 2 AND state = 'queued'",
+        )
+        .fetch_optional(&db.read)
+        .await
+        .expect("the job")
+        .flatten();
+        if let Some(error) = error {
+            break error;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the second attempt did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(error.contains("not a chat completion"), "{error}");
+    assert!(
+        error.len() < 1_000,
+        "the job's error is {} bytes",
+        error.len()
+    );
+    let log = server.log_text();
+    assert!(
+        log.len() < 10_000,
+        "two attempts wrote {} bytes of log",
+        log.len()
+    );
+}

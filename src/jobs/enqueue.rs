@@ -1,0 +1,148 @@
+//! Putting work in the queue: one queued draft job per thread, one queued revision per
+//! draft (newer feedback joins it), and a cap on how many jobs one user may have waiting.
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::JobQueue;
+use crate::db;
+use crate::db::jobs::JobKind;
+use crate::review::MAX_FEEDBACK;
+
+/// How long a client whose queue is full is asked to wait before trying again.
+pub const QUEUE_FULL_RETRY_AFTER_SECS: u64 = 30;
+
+/// Why work was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    #[error(
+        "{queued} jobs of this account are already waiting, the most JOB_MAX_QUEUED_PER_USER \
+         allows; try again when some of them have run"
+    )]
+    QueueFull { queued: i64 },
+    #[error(
+        "this draft already has {waiting} characters of feedback waiting for its revision, and \
+         one revision takes at most {MAX_FEEDBACK}; give more feedback on the revised draft"
+    )]
+    FeedbackFull { waiting: usize },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Whether a new job must fit under the per-user cap, or already has its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Room {
+    /// Refuse the job when the user's queue is full.
+    Check,
+    /// The room was checked earlier in the same request (a large paste written in parts).
+    Reserved,
+}
+
+/// What a revise job carries.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct RevisePayload {
+    pub draft_id: i64,
+    /// The reviewer's feedback; later feedback given before the revision started is
+    /// appended as its own paragraph.
+    pub feedback: String,
+}
+
+impl JobQueue {
+    /// Refuses a new job for a user who already has the most jobs waiting.
+    pub(crate) async fn ensure_room(
+        &self,
+        conn: &mut SqliteConnection,
+        user_id: i64,
+    ) -> Result<(), EnqueueError> {
+        let queued = db::jobs::count_queued(&mut *conn, user_id).await?;
+        if queued >= self.0.settings.max_queued_per_user {
+            return Err(EnqueueError::QueueFull { queued });
+        }
+        Ok(())
+    }
+
+    /// Queues a draft job for the thread, or joins the one already queued; returns its id.
+    pub(crate) async fn enqueue_draft(
+        &self,
+        conn: &mut SqliteConnection,
+        user_id: i64,
+        thread_id: i64,
+        now: &str,
+        room: Room,
+    ) -> Result<i64, EnqueueError> {
+        if let Some(id) = db::jobs::join_queued_draft(conn, thread_id, now).await? {
+            return Ok(id);
+        }
+        if room == Room::Check {
+            self.ensure_room(conn, user_id).await?;
+        }
+        let id = db::jobs::insert(
+            &mut *conn,
+            JobKind::Draft,
+            user_id,
+            thread_id,
+            None,
+            "{}",
+            now,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Queues a revision of a draft from feedback, or adds the feedback to the revision
+    /// already queued for it (feedback sent twice is kept once); returns the job's id.
+    pub(crate) async fn enqueue_revise(
+        &self,
+        conn: &mut SqliteConnection,
+        user_id: i64,
+        thread_id: i64,
+        draft_id: i64,
+        feedback: &str,
+        now: &str,
+    ) -> Result<i64, EnqueueError> {
+        if let Some((id, payload)) = db::jobs::queued_revise(&mut *conn, draft_id).await? {
+            let mut payload =
+                serde_json::from_str::<RevisePayload>(&payload).unwrap_or(RevisePayload {
+                    draft_id,
+                    feedback: String::new(),
+                });
+            if payload.feedback.split("\n\n").any(|part| part == feedback) {
+                return Ok(id);
+            }
+            let joined = if payload.feedback.is_empty() {
+                feedback.to_owned()
+            } else {
+                format!("{}\n\n{feedback}", payload.feedback)
+            };
+            if joined.chars().count() > MAX_FEEDBACK {
+                return Err(EnqueueError::FeedbackFull {
+                    waiting: payload.feedback.chars().count(),
+                });
+            }
+            payload.feedback = joined;
+            db::jobs::set_payload(&mut *conn, id, &to_json(&payload), now).await?;
+            return Ok(id);
+        }
+        self.ensure_room(conn, user_id).await?;
+        let payload = RevisePayload {
+            draft_id,
+            feedback: feedback.to_owned(),
+        };
+        let id = db::jobs::insert(
+            &mut *conn,
+            JobKind::Revise,
+            user_id,
+            thread_id,
+            Some(draft_id),
+            &to_json(&payload),
+            now,
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
+fn to_json(payload: &RevisePayload) -> String {
+    // A struct of an integer and a string always serialises.
+    serde_json::to_string(payload).unwrap_or_else(|_| "{}".to_owned())
+}
