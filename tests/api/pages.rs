@@ -385,6 +385,34 @@ async fn an_empty_paste_is_shown_again_with_the_message_and_input() {
 }
 
 #[tokio::test]
+async fn a_paste_over_the_message_limit_is_shown_again_with_the_limit_and_the_paste() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let text: String = (0..5_001).map(|i| format!("Bob: note {i}\n")).collect();
+    let response = browser
+        .submit(
+            "/threads/new",
+            "/threads/new",
+            &[
+                ("thread_name", "Bob"),
+                ("names", "anna"),
+                ("format", "auto"),
+                ("conversation", &text),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("at most 5000"), "the limit is named");
+    assert!(
+        html.contains("Bob: note 5000"),
+        "the paste is still in the form"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM messages").await, 0);
+}
+
+#[tokio::test]
 async fn feedback_approve_and_reject_work_from_the_pages() {
     let app = spawn_app().await;
     let browser = signed_in(&app, "anna").await;
