@@ -46,9 +46,10 @@ pub enum LlmError {
     Permanent(String),
 }
 
-/// A non-2xx answer from the model server, as [`StatusService`] reports it.
+/// A non-2xx answer from the model server, as [`StatusService`] reports it. Its message
+/// leaves the body out: [`classify_status`] quotes the start of it where it helps.
 #[derive(Debug, thiserror::Error)]
-#[error("the model server answered {status}: {body}")]
+#[error("the model server answered {status}")]
 pub struct UpstreamError {
     pub status: StatusCode,
     pub retry_after: Option<Duration>,
