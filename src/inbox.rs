@@ -147,6 +147,12 @@ pub async fn accept(
         return Ok(Accepted::nothing_new(known.thread_id));
     };
     let mut batch = Batch::new(user);
+    // Undated messages at the start of a new thread (a pasted header, a "Today" block)
+    // belong before the dated ones that follow, not at the time they arrived.
+    batch.first_dated_key = messages
+        .iter()
+        .find_map(|(_, m)| batch.sent_at(m))
+        .map(timestamp::to_storage);
     let mut tx = db.write.begin().await?;
     let thread_id = db::threads::upsert(&mut *tx, user.id, thread_name, &batch.now).await?;
     if !db::jobs::has_queued_draft(&mut *tx, thread_id).await? {
@@ -201,6 +207,9 @@ struct Batch<'a> {
     received: chrono::DateTime<Utc>,
     /// The ordering key of the message before the next one (from the thread once known).
     previous_key: Option<String>,
+    /// The key of the batch's first dated message: the place of undated messages that
+    /// open a thread.
+    first_dated_key: Option<String>,
     seen: HashSet<String>,
     new_messages: usize,
 }
@@ -213,9 +222,16 @@ impl<'a> Batch<'a> {
             now: db::timestamp(received),
             received,
             previous_key: None,
+            first_dated_key: None,
             seen: HashSet::new(),
             new_messages: 0,
         }
+    }
+
+    /// When a message was sent, if it says so in a way that parses.
+    fn sent_at(&self, m: &IncomingMessage) -> Option<chrono::NaiveDateTime> {
+        m.timestamp
+            .or_else(|| timestamp::parse_date_time(&m.date, &m.time, self.received.date_naive()))
     }
 
     /// Stores one part's messages that are not stored yet.
@@ -227,16 +243,16 @@ impl<'a> Batch<'a> {
     ) -> Result<(), sqlx::Error> {
         let mut key = match self.previous_key.take() {
             Some(key) => key,
-            None => db::messages::last_sort_key(&mut *tx, thread_id)
-                .await?
-                .unwrap_or_else(|| timestamp::to_storage(self.received.naive_utc())),
+            None => match db::messages::last_sort_key(&mut *tx, thread_id).await? {
+                Some(key) => key,
+                None => self
+                    .first_dated_key
+                    .clone()
+                    .unwrap_or_else(|| timestamp::to_storage(self.received.naive_utc())),
+            },
         };
-        let today = self.received.date_naive();
         for (id, m) in part {
-            let sent_at = m
-                .timestamp
-                .or_else(|| timestamp::parse_date_time(&m.date, &m.time, today))
-                .map(timestamp::to_storage);
+            let sent_at = self.sent_at(m).map(timestamp::to_storage);
             // A message whose time does not parse keeps its place after the one before it.
             let sort_key = sent_at.clone().unwrap_or_else(|| key.clone());
             if self.seen.insert(id.clone()) {

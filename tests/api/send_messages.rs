@@ -192,6 +192,44 @@ async fn each_thread_gets_its_own_job() {
 }
 
 #[tokio::test]
+async fn undated_messages_that_open_a_new_thread_stay_before_the_dated_ones() {
+    let app = spawn_app().await;
+    let m = |id: &str, date: &str, time: &str, text: &str| json!({"message_id": id, "sender_name": "Dan", "date": date, "time": time, "message_content": text});
+    json_body(
+        app.send(
+            "Dan",
+            json!([
+                m("d0", "", "", "an undated opening"),
+                m("d1", "2026-01-30", "09:00", "first dated"),
+                m("d2", "2026-01-30", "09:05", "the last word"),
+            ]),
+        )
+        .await,
+        202,
+    )
+    .await;
+    let order: Vec<String> =
+        sqlx::query_scalar("SELECT content FROM messages ORDER BY sort_key, id")
+            .fetch_all(&app.db.read)
+            .await
+            .expect("query");
+    assert_eq!(
+        order,
+        ["an undated opening", "first dated", "the last word"]
+    );
+    // The review card quotes the last dated message, not the undated opening.
+    app.run_jobs().await;
+    let user = draftdesk::db::users::find_by_name(&app.db.read, "anna")
+        .await
+        .expect("query")
+        .expect("anna");
+    let (cards, _) = draftdesk::db::activity::review_queue(&app.db.read, user.id, 20, 0)
+        .await
+        .expect("the review queue");
+    assert_eq!(cards[0].answers_content.as_deref(), Some("the last word"));
+}
+
+#[tokio::test]
 async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival() {
     let app = spawn_app().await;
     let m = |id: &str, date: &str, time: &str, text: &str| json!({"message_id": id, "sender_name": "Fay", "date": date, "time": time, "message_content": text});
