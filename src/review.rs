@@ -1,26 +1,69 @@
-//! Review actions on drafts: feedback (queues a revision), reject and approve.
+//! Review actions: feedback (queues a revision), reject, approve, retry a failed job,
+//! and the answers to "no reply needed": draft anyway, or dismiss.
 
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::jobs::{JobKind, JobState};
 use crate::db::users::User;
 use crate::db::{self, Db};
 use crate::error::AppError;
-use crate::jobs::{JobQueue, RevisePayload, Room};
+use crate::jobs::{EnqueueError, JobQueue, RevisePayload, Room};
+
+/// Why a review action was not done. The API and the pages each say it their own way
+/// (the API names ids; the pages do not).
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("no draft with id '{0}'")]
+    NoDraft(String),
+    #[error("draft '{id}' is {} and no longer waiting for review", status.as_str())]
+    NotPending {
+        id: String,
+        status: DraftStatus,
+        thread_id: i64,
+    },
+    #[error("the final text is empty; write the reply, or approve the draft as it is")]
+    EmptyFinalText,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Enqueue(#[from] EnqueueError),
+}
+
+impl From<sqlx::Error> for ReviewError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Enqueue(EnqueueError::Database(error))
+    }
+}
+
+impl From<ReviewError> for AppError {
+    fn from(error: ReviewError) -> Self {
+        match error {
+            ReviewError::NoDraft(_) | ReviewError::NotFound(_) => Self::NotFound(error.to_string()),
+            ReviewError::NotPending { .. } | ReviewError::Conflict(_) => {
+                Self::Conflict(error.to_string())
+            }
+            ReviewError::EmptyFinalText => Self::invalid("final_content", error.to_string()),
+            ReviewError::Enqueue(error) => error.into(),
+        }
+    }
+}
 
 /// Finds a draft of the user that is still waiting for review.
 async fn pending_draft(
     conn: &mut sqlx::SqliteConnection,
     user: &User,
     draft_message_id: &str,
-) -> Result<Draft, AppError> {
+) -> Result<Draft, ReviewError> {
     let draft = db::drafts::find_for_user(&mut *conn, user.id, draft_message_id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no draft with id '{draft_message_id}'")))?;
+        .ok_or_else(|| ReviewError::NoDraft(draft_message_id.to_owned()))?;
     if draft.status != DraftStatus::Pending {
-        return Err(AppError::Conflict(format!(
-            "draft '{draft_message_id}' is {} and no longer waiting for review",
-            draft.status.as_str()
-        )));
+        return Err(ReviewError::NotPending {
+            id: draft_message_id.to_owned(),
+            status: draft.status,
+            thread_id: draft.thread_id,
+        });
     }
     Ok(draft)
 }
@@ -36,7 +79,7 @@ pub async fn give_feedback(
     user: &User,
     draft_message_id: &str,
     feedback: &str,
-) -> Result<i64, AppError> {
+) -> Result<i64, ReviewError> {
     let mut tx = jobs.db().write.begin().await?;
     let draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let now = db::now();
@@ -49,7 +92,7 @@ pub async fn give_feedback(
 }
 
 /// Rejects a pending draft: it leaves the review queue.
-pub async fn reject(db: &Db, user: &User, draft_message_id: &str) -> Result<Draft, AppError> {
+pub async fn reject(db: &Db, user: &User, draft_message_id: &str) -> Result<Draft, ReviewError> {
     decide(db, user, draft_message_id, DraftStatus::Rejected, None).await
 }
 
@@ -59,7 +102,7 @@ pub async fn approve(
     user: &User,
     draft_message_id: &str,
     final_content: Option<&str>,
-) -> Result<Draft, AppError> {
+) -> Result<Draft, ReviewError> {
     decide(
         db,
         user,
@@ -76,11 +119,16 @@ async fn decide(
     draft_message_id: &str,
     status: DraftStatus,
     final_content: Option<&str>,
-) -> Result<Draft, AppError> {
+) -> Result<Draft, ReviewError> {
     let mut tx = db.write.begin().await?;
     let mut draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let final_content = match status {
-        DraftStatus::Approved => Some(final_content.unwrap_or(&draft.content).to_owned()),
+        DraftStatus::Approved => match final_content {
+            // An emptied box is a mistake, not "approve the original".
+            Some(text) if text.trim().is_empty() => return Err(ReviewError::EmptyFinalText),
+            Some(text) => Some(text.to_owned()),
+            None => Some(draft.content.clone()),
+        },
         _ => None,
     };
     let now = db::now();
@@ -93,13 +141,15 @@ async fn decide(
 }
 
 /// Queues a failed job of the user again; returns the queued job's id.
-pub async fn retry_job(jobs: &JobQueue, user: &User, job_id: i64) -> Result<i64, AppError> {
+pub async fn retry_job(jobs: &JobQueue, user: &User, job_id: i64) -> Result<i64, ReviewError> {
     let db = jobs.db();
     let job = db::jobs::find_for_user(&db.read, user.id, job_id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no job with id {job_id}")))?;
+        .ok_or_else(|| ReviewError::NotFound(format!("no job with id {job_id}")))?;
     if job.state != JobState::Failed {
-        return Err(AppError::Conflict(format!("job {job_id} has not failed")));
+        return Err(ReviewError::Conflict(format!(
+            "job {job_id} has not failed"
+        )));
     }
     let now = db::now();
     let mut tx = db.write.begin().await?;
@@ -110,7 +160,7 @@ pub async fn retry_job(jobs: &JobQueue, user: &User, job_id: i64) -> Result<i64,
         }
         JobKind::Revise => {
             let payload: RevisePayload = serde_json::from_str(&job.payload).map_err(|e| {
-                AppError::Conflict(format!(
+                ReviewError::Conflict(format!(
                     "job {job_id} cannot be retried: its payload is unreadable ({e})"
                 ))
             })?;
@@ -128,4 +178,36 @@ pub async fn retry_job(jobs: &JobQueue, user: &User, job_id: i64) -> Result<i64,
     tx.commit().await?;
     jobs.wake();
     Ok(id)
+}
+
+/// Asks for a draft of a thread whose run decided no reply was needed ("Draft anyway");
+/// returns the job's id.
+pub async fn draft_anyway(
+    jobs: &JobQueue,
+    user: &User,
+    thread_id: i64,
+) -> Result<i64, ReviewError> {
+    let db = jobs.db();
+    db::threads::find(&db.read, user.id, thread_id)
+        .await?
+        .ok_or_else(|| ReviewError::NotFound(format!("no thread with id {thread_id}")))?;
+    let now = db::now();
+    let mut tx = db.write.begin().await?;
+    let id = jobs
+        .request_reply(&mut tx, user.id, thread_id, &now)
+        .await?;
+    tx.commit().await?;
+    jobs.wake();
+    Ok(id)
+}
+
+/// Takes a "no reply needed" decision off the dashboard.
+pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: i64) -> Result<(), ReviewError> {
+    if db::activity::dismiss_no_reply(&db.write, user.id, run_id, &db::now()).await? {
+        Ok(())
+    } else {
+        Err(ReviewError::NotFound(format!(
+            "no decision with id {run_id}"
+        )))
+    }
 }

@@ -60,6 +60,10 @@ pub fn opening_messages(task: &Task<'_>, examples: &[ApprovedExample]) -> Vec<Va
             data(revision.draft),
             data(revision.feedback)
         )),
+        None if task.reply_requested => user.push_str(
+            "\nAn earlier run decided that no reply was needed, and the reviewer has asked for \
+             one anyway. Write the reply and propose it with suggest_draft.",
+        ),
         None => user.push_str(
             "\nDecide whether the user should reply now. Finish with suggest_draft or end_work.",
         ),

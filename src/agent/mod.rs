@@ -33,6 +33,9 @@ pub struct Task<'a> {
     pub messages: &'a [Message],
     /// Set when revising a draft from feedback.
     pub revision: Option<Revision<'a>>,
+    /// The reviewer asked for a reply after a run decided none was needed ("Draft
+    /// anyway"): the run must end with a draft.
+    pub reply_requested: bool,
 }
 
 /// A draft to revise and the reviewer's feedback.
@@ -155,7 +158,7 @@ impl Agent {
             }
         };
         let mut messages = context::opening_messages(task, &examples);
-        let tools = tools::definitions();
+        let tools = tools::definitions(!task.reply_requested);
         let mut sent = 0;
         for turn in 0..self.max_iterations {
             let request = json!({ "messages": messages, "tools": tools, "tool_choice": "auto" });
@@ -280,6 +283,12 @@ impl Agent {
                 Ok(_) => ("error: draft_content must not be empty".to_owned(), None),
                 Err(message) => (message, None),
             },
+            "end_work" if task.reply_requested => (
+                "error: the reviewer asked for a reply to this conversation; propose one with \
+                 suggest_draft"
+                    .to_owned(),
+                None,
+            ),
             "end_work" => match tools::arguments::<EndArgs>(&call.name, &call.arguments) {
                 Ok(args) => {
                     let reason = args.reason.trim();

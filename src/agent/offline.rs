@@ -89,24 +89,33 @@ fn decide(task: &Task<'_>) -> (Decision, &'static str) {
             "empty",
         );
     };
-    if last.is_mine {
-        return (
-            Decision::NoReply("the last message is the user's own".to_owned()),
-            "last message is mine",
-        );
+    if !task.reply_requested {
+        if last.is_mine {
+            return (
+                Decision::NoReply("the last message is the user's own".to_owned()),
+                "last message is mine",
+            );
+        }
+        let normalized: String = last
+            .content
+            .to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '!' | '.' | ',' | '?' | ':' | ')' | '('))
+            .collect();
+        if CLOSERS.contains(&normalized.trim()) {
+            return (
+                Decision::NoReply("the conversation has come to a natural end".to_owned()),
+                "closing message",
+            );
+        }
     }
-    let normalized: String = last
-        .content
-        .to_lowercase()
-        .chars()
-        .filter(|c| !matches!(c, '!' | '.' | ',' | '?' | ':' | ')' | '('))
-        .collect();
-    if CLOSERS.contains(&normalized.trim()) {
-        return (
-            Decision::NoReply("the conversation has come to a natural end".to_owned()),
-            "closing message",
-        );
-    }
+    // Asked for a reply anyway, answer the other side's last message.
+    let last = task
+        .messages
+        .iter()
+        .rev()
+        .find(|m| !m.is_mine)
+        .unwrap_or(last);
     let first_name = last
         .sender_name
         .split_whitespace()

@@ -9,18 +9,29 @@ use super::context::{data, render_thread};
 use crate::db::{self, Db};
 
 /// The tool definitions sent with every drafting request.
-pub fn definitions() -> Value {
-    json!([
-        function(
-            "suggest_draft",
-            "Propose the reply to send. Ends your work.",
-            json!({"draft_content": {"type": "string", "description": "The reply, exactly as it would be sent."}}),
-        ),
-        function(
+pub fn definitions(may_decline: bool) -> Value {
+    let mut tools = vec![function(
+        "suggest_draft",
+        "Propose the reply to send. Ends your work.",
+        json!({"draft_content": {"type": "string", "description": "The reply, exactly as it would be sent."}}),
+    )];
+    // Left out when the reviewer asked for a reply: the run must end with a draft.
+    if may_decline {
+        tools.push(function(
             "end_work",
             "Finish without a draft because no reply is needed now. Ends your work.",
             json!({"reason": {"type": "string", "description": "Why no reply is needed, in one sentence."}}),
-        ),
+        ));
+    }
+    if let Value::Array(lookups) = lookup_definitions() {
+        tools.extend(lookups);
+    }
+    Value::Array(tools)
+}
+
+/// The tools that look things up without ending the run.
+fn lookup_definitions() -> Value {
+    json!([
         function(
             "search_past_messages",
             "Search the user's other conversations for similar messages and how the user answered them; approved replies come first.",

@@ -48,6 +48,62 @@ pub async fn failures(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem>, 
     .await
 }
 
+/// A thread whose latest run decided that no reply is needed, as the dashboard lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoReplyItem {
+    pub run_id: i64,
+    pub thread_id: i64,
+    pub thread_name: String,
+    pub reason: Option<String>,
+    pub decided_at: String,
+    /// The thread's last message, which the decision was about.
+    pub last_sender: Option<String>,
+    pub last_content: Option<String>,
+}
+
+/// Threads whose latest run ended "no reply needed" and that nothing has moved on since:
+/// no pending draft, no queued or running job, not dismissed. Newest first.
+pub async fn no_replies(pool: &SqlitePool, user_id: i64) -> Result<Vec<NoReplyItem>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id AS run_id, t.id AS thread_id, t.name AS thread_name, r.reason, \
+                coalesce(r.finished_at, r.started_at) AS decided_at, \
+                m.sender_name AS last_sender, m.content AS last_content \
+         FROM threads t \
+         JOIN agent_runs r ON r.id = (SELECT max(id) FROM agent_runs WHERE thread_id = t.id) \
+         LEFT JOIN messages m ON m.id = ( \
+             SELECT id FROM messages WHERE thread_id = t.id AND id <= coalesce(r.snapshot_message, id) \
+             ORDER BY sort_key DESC, id DESC LIMIT 1) \
+         WHERE t.user_id = ?1 AND r.outcome = 'no_reply' AND r.dismissed_at IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.thread_id = t.id AND d.status = 'pending') \
+           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.thread_id = t.id \
+                                                  AND j.state IN ('queued', 'running')) \
+         ORDER BY r.id DESC LIMIT 20",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Dismisses a "no reply needed" decision of the user; returns whether there was one.
+pub async fn dismiss_no_reply(
+    pool: &SqlitePool,
+    user_id: i64,
+    run_id: i64,
+    now: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE agent_runs SET dismissed_at = ?1 \
+         WHERE id = ?2 AND outcome = 'no_reply' AND dismissed_at IS NULL \
+           AND thread_id IN (SELECT id FROM threads WHERE user_id = ?3)",
+    )
+    .bind(now)
+    .bind(run_id)
+    .bind(user_id)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Changes whenever the user's jobs, drafts or messages change.
 pub async fn version(pool: &SqlitePool, user_id: i64) -> Result<String, sqlx::Error> {
     sqlx::query_scalar(
@@ -55,7 +111,9 @@ pub async fn version(pool: &SqlitePool, user_id: i64) -> Result<String, sqlx::Er
                 (SELECT count(*) FROM drafts WHERE user_id = ?1 AND status = 'pending') || '|' || \
                 (SELECT coalesce(max(id), 0) FROM drafts WHERE user_id = ?1) || '|' || \
                 (SELECT coalesce(max(decided_at), '') FROM drafts WHERE user_id = ?1) || '|' || \
-                (SELECT coalesce(max(id), 0) FROM messages WHERE user_id = ?1)",
+                (SELECT coalesce(max(id), 0) FROM messages WHERE user_id = ?1) || '|' || \
+                (SELECT coalesce(max(r.dismissed_at), '') FROM agent_runs r \
+                 JOIN threads t ON t.id = r.thread_id WHERE t.user_id = ?1)",
     )
     .bind(user_id)
     .fetch_one(pool)

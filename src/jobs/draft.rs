@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::{Claimed, Ending, JobError, JobQueue};
+use super::{Claimed, DraftPayload, Ending, JobError, JobQueue};
 use crate::agent::{Decision, RunReport, Task};
 use crate::db::drafts::NewDraft;
 use crate::db::jobs::Job;
@@ -11,6 +11,8 @@ use crate::db::{self, Db};
 pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobError> {
     let db = queue.db();
     let job = &claimed.job;
+    // A payload that does not read (none, from before payloads) is an ordinary run.
+    let payload: DraftPayload = serde_json::from_str(&job.payload).unwrap_or_default();
     let (user, thread) = load(db, job).await?;
     let messages = snapshot_messages(db, thread.id, claimed.snapshot).await?;
     let started = Instant::now();
@@ -19,6 +21,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
         thread: &thread,
         messages: &messages,
         revision: None,
+        reply_requested: payload.reply_requested,
     };
     let report = queue.agent().run(&task, queue.agent().deadline()).await;
     store(queue, claimed, report, started, None).await

@@ -38,6 +38,14 @@ pub(crate) enum Room {
     Reserved,
 }
 
+/// What a draft job carries.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct DraftPayload {
+    /// The reviewer asked for a reply after a run decided none was needed.
+    #[serde(default)]
+    pub reply_requested: bool,
+}
+
 /// What a revise job carries.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct RevisePayload {
@@ -83,6 +91,36 @@ impl JobQueue {
             thread_id,
             None,
             "{}",
+            now,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Queues a draft job that must end with a draft ("Draft anyway"), or makes the
+    /// thread's queued draft job one; returns its id.
+    pub(crate) async fn request_reply(
+        &self,
+        conn: &mut SqliteConnection,
+        user_id: i64,
+        thread_id: i64,
+        now: &str,
+    ) -> Result<i64, EnqueueError> {
+        let payload = to_json(&DraftPayload {
+            reply_requested: true,
+        });
+        if let Some(id) = db::jobs::join_queued_draft(conn, thread_id, now).await? {
+            db::jobs::set_payload(&mut *conn, id, &payload, now).await?;
+            return Ok(id);
+        }
+        self.ensure_room(conn, user_id).await?;
+        let id = db::jobs::insert(
+            &mut *conn,
+            JobKind::Draft,
+            user_id,
+            thread_id,
+            None,
+            &payload,
             now,
         )
         .await?;
@@ -142,7 +180,7 @@ impl JobQueue {
     }
 }
 
-fn to_json(payload: &RevisePayload) -> String {
-    // A struct of an integer and a string always serialises.
+fn to_json(payload: &impl Serialize) -> String {
+    // The payloads are plain structs of numbers, strings and flags: they always serialise.
     serde_json::to_string(payload).unwrap_or_else(|_| "{}".to_owned())
 }

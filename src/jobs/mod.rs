@@ -11,8 +11,8 @@ mod draft;
 mod enqueue;
 mod revise;
 
+pub(crate) use enqueue::{DraftPayload, RevisePayload, Room};
 pub use enqueue::{EnqueueError, QUEUE_FULL_RETRY_AFTER_SECS};
-pub(crate) use enqueue::{RevisePayload, Room};
 
 use std::collections::HashSet;
 use std::future::Future;

@@ -37,6 +37,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
             draft: &draft.content,
             feedback: &payload.feedback,
         }),
+        reply_requested: false,
     };
     let deadline = agent.deadline();
     let mut report = agent.run(&task, deadline).await;

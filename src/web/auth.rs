@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{Layout, PageError, SESSION_USER, check_csrf, layout, safe_next, set_notice};
+use super::{Layout, Notice, PageError, SESSION_USER, check_csrf, layout, safe_next, set_notice};
 use crate::accounts;
 use crate::app::AppState;
 use crate::db;
@@ -306,14 +306,14 @@ pub async fn setup(
         Ok(user) => {
             state.setup.clear();
             sign_in(&session, user.id).await?;
-            set_notice(
-                &session,
-                format!(
+            let welcome = Notice {
+                text: format!(
                     "Welcome, {}. Paste a conversation to get your first draft.",
                     user.display_name
                 ),
-            )
-            .await?;
+                failed: false,
+            };
+            set_notice(&session, welcome).await?;
             Ok(Redirect::to("/").into_response())
         }
         Err(error) => Ok((

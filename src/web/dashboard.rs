@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Layout, PageError, PageUser};
 use crate::app::AppState;
-use crate::db::activity::{ReviewItem, WorkItem};
+use crate::db::activity::{NoReplyItem, ReviewItem, WorkItem};
 use crate::db::{self};
 
 /// Drafts per dashboard page.
@@ -25,6 +25,7 @@ struct DashboardPage {
     drafts: Vec<ReviewItem>,
     working: Vec<WorkItem>,
     failures: Vec<WorkItem>,
+    no_replies: Vec<NoReplyItem>,
     page: i64,
     pages: i64,
 }
@@ -62,6 +63,7 @@ pub async fn show(
         drafts,
         working: db::activity::in_progress(&db.read, user.user.id).await?,
         failures: db::activity::failures(&db.read, user.user.id).await?,
+        no_replies: db::activity::no_replies(&db.read, user.user.id).await?,
         page,
         pages,
     }

@@ -10,8 +10,9 @@ use serde::Deserialize;
 
 use super::{Layout, PageError, PageUser, safe_next};
 use crate::app::AppState;
-use crate::error::AppError;
-use crate::review;
+use crate::db::{self, drafts::DraftStatus};
+use crate::jobs::EnqueueError;
+use crate::review::{self, ReviewError};
 
 #[derive(Deserialize)]
 pub struct ApproveForm {
@@ -28,11 +29,7 @@ pub async fn approve(
     Form(form): Form<ApproveForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
-    let edited = form
-        .final_content
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
+    let edited = form.final_content.as_deref().map(str::trim);
     let outcome = review::approve(&state.db, &user.user, &id, edited).await;
     settle(
         &user,
@@ -67,6 +64,8 @@ struct FeedbackPage {
     draft_id: String,
     feedback: String,
     error: String,
+    /// The draft that replaced the one the feedback was written for, if any.
+    newer_text: Option<String>,
     return_to: String,
 }
 
@@ -97,11 +96,45 @@ pub async fn feedback(
             draft_id: id,
             feedback: form.feedback,
             error: error.to_owned(),
+            newer_text: None,
             return_to: safe_next(form.return_to.as_deref()).to_owned(),
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let outcome = review::give_feedback(&state.jobs, &user.user, &id, text).await;
+    if let Err(ReviewError::NotPending {
+        status: DraftStatus::Superseded,
+        thread_id,
+        ..
+    }) = &outcome
+    {
+        // The draft was replaced while the reviewer typed: keep what they typed, show the
+        // new draft, and let them send it there.
+        let newer = db::drafts::pending_for_thread(&state.db.read, *thread_id).await?;
+        let (draft_id, newer_text, error) = match newer {
+            Some(newer) => (
+                newer.draft_message_id,
+                Some(newer.content),
+                "While you were writing, a newer draft replaced this one (below). Your \
+                 feedback is kept: send it for the newer draft, or change it first.",
+            ),
+            None => (
+                id,
+                None,
+                "While you were writing, new messages arrived and a new draft is being written. \
+                 Your feedback is kept here: copy it, and give it on the new draft when it appears.",
+            ),
+        };
+        let page = FeedbackPage {
+            layout: user.layout(&state, "Give feedback").await?,
+            draft_id,
+            feedback: form.feedback,
+            error: error.to_owned(),
+            newer_text,
+            return_to: safe_next(form.return_to.as_deref()).to_owned(),
+        };
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
     settle(
         &user,
         outcome.map(|_| "Feedback sent. Revising the draft\u{2026}"),
@@ -138,17 +171,67 @@ pub async fn retry(
 /// draft no longer pending) a notice saying why.
 async fn settle<T: Into<String>>(
     user: &PageUser,
-    outcome: Result<T, AppError>,
+    outcome: Result<T, ReviewError>,
     return_to: Option<String>,
 ) -> Result<Response, PageError> {
     let back = safe_next(return_to.as_deref()).to_owned();
     match outcome {
         Ok(notice) => user.notice(notice).await?,
-        Err(AppError::NotFound(_)) => return Err(PageError::not_found()),
-        Err(error @ (AppError::Conflict(_) | AppError::QueueFull(_))) => {
-            user.notice(format!("Not done: {error}.")).await?
+        Err(ReviewError::NoDraft(_) | ReviewError::NotFound(_)) => {
+            return Err(PageError::not_found());
         }
-        Err(error) => return Err(error.into()),
+        Err(ReviewError::NotPending { status, .. }) => {
+            let what = match status {
+                DraftStatus::Approved => "it was already approved",
+                DraftStatus::Rejected => "it was already rejected",
+                DraftStatus::Superseded => "a newer draft replaced it",
+                DraftStatus::Pending => "it changed meanwhile",
+            };
+            user.alert(format!("Not done: {what}.")).await?;
+        }
+        Err(error @ (ReviewError::EmptyFinalText | ReviewError::Conflict(_))) => {
+            user.alert(format!("Not done: {error}.")).await?;
+        }
+        Err(ReviewError::Enqueue(EnqueueError::Database(error))) => return Err(error.into()),
+        Err(ReviewError::Enqueue(error)) => user.alert(format!("Not done: {error}.")).await?,
     }
     Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PlainForm {
+    #[serde(default)]
+    csrf: String,
+    return_to: Option<String>,
+}
+
+/// "Draft anyway": a thread whose run decided no reply was needed gets a draft.
+pub async fn draft_anyway(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<PlainForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let outcome = review::draft_anyway(&state.jobs, &user.user, id).await;
+    settle(
+        &user,
+        outcome.map(|_| "Writing a draft\u{2026}"),
+        form.return_to,
+    )
+    .await
+}
+
+/// Takes a "no reply needed" decision off the dashboard.
+pub async fn dismiss_no_reply(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<PlainForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let outcome = review::dismiss_no_reply(&state.db, &user.user, id).await;
+    settle(&user, outcome.map(|()| "Dismissed."), form.return_to).await
 }

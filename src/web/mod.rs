@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/drafts/{id}/reject", post(drafts::reject))
         .route("/drafts/{id}/feedback", post(drafts::feedback))
         .route("/jobs/{id}/retry", post(drafts::retry))
+        .route("/threads/{id}/draft-anyway", post(drafts::draft_anyway))
+        .route("/runs/{id}/dismiss", post(drafts::dismiss_no_reply))
         .route("/settings", get(settings::show))
         .route("/settings/profile", post(settings::save_profile))
         .route("/settings/tokens", post(settings::create_token))
@@ -79,8 +81,25 @@ pub struct Layout {
     pub user: Option<String>,
     pub offline: bool,
     pub csrf: String,
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
     pub title: String,
+}
+
+/// A one-time message for the next page: something was done (green), or was not done,
+/// and why (red, an alert).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Notice {
+    pub text: String,
+    #[serde(default)]
+    pub failed: bool,
+}
+
+/// A notice as a session holds it; sessions from before notices had a kind hold text.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredNotice {
+    Notice(Notice),
+    Plain(String),
 }
 
 /// The signed-in user of a page. Signed-out visitors are sent to the sign-in page.
@@ -142,9 +161,22 @@ impl PageUser {
         check_csrf(&self.session, token).await
     }
 
-    /// A one-time notice for the next page shown.
+    /// A one-time notice for the next page shown: something was done.
     pub async fn notice(&self, text: impl Into<String>) -> Result<(), PageError> {
-        set_notice(&self.session, text.into()).await
+        let notice = Notice {
+            text: text.into(),
+            failed: false,
+        };
+        set_notice(&self.session, notice).await
+    }
+
+    /// A one-time notice for the next page shown: something was not done, and why.
+    pub async fn alert(&self, text: impl Into<String>) -> Result<(), PageError> {
+        let notice = Notice {
+            text: text.into(),
+            failed: true,
+        };
+        set_notice(&self.session, notice).await
     }
 }
 
@@ -154,7 +186,7 @@ pub async fn layout(
     user: Option<String>,
     title: &str,
 ) -> Result<Layout, PageError> {
-    let notice: Option<String> = session
+    let notice: Option<StoredNotice> = session
         .remove(SESSION_FLASH)
         .await
         .map_err(|e| PageError::internal(&e))?;
@@ -162,14 +194,20 @@ pub async fn layout(
         user,
         offline: state.jobs.agent().is_offline(),
         csrf: csrf_token(session).await?,
-        notice,
+        notice: notice.map(|stored| match stored {
+            StoredNotice::Notice(notice) => notice,
+            StoredNotice::Plain(text) => Notice {
+                text,
+                failed: false,
+            },
+        }),
         title: title.to_owned(),
     })
 }
 
-pub async fn set_notice(session: &Session, text: String) -> Result<(), PageError> {
+pub async fn set_notice(session: &Session, notice: Notice) -> Result<(), PageError> {
     session
-        .insert(SESSION_FLASH, text)
+        .insert(SESSION_FLASH, notice)
         .await
         .map_err(|e| PageError::internal(&e))
 }

@@ -746,3 +746,41 @@ async fn offline_feedback_revises_the_draft_and_learns_lasting_preferences() {
         .expect("notes");
     assert_eq!(notes, "- Always keep it shorter");
 }
+
+#[tokio::test]
+async fn draft_anyway_asks_the_model_for_a_reply_without_the_option_to_decline() {
+    let model = FakeLlm::start().await;
+    model.push([no_reply("they said thanks"), draft("Glad it helped!")]);
+    let app = spawn_app_with_model(&model.base_url).await;
+    json_body(app.send("Anna", question()).await, 202).await;
+    app.run_jobs().await;
+    assert!(app.pending_drafts().await.is_empty());
+
+    let user = draftdesk::db::users::find_by_name(&app.db.read, "anna")
+        .await
+        .expect("query")
+        .expect("anna");
+    let thread: i64 = sqlx::query_scalar("SELECT id FROM threads")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("thread");
+    draftdesk::review::draft_anyway(&app.jobs, &user, thread)
+        .await
+        .expect("queued");
+    app.run_jobs().await;
+    assert_eq!(
+        app.pending_drafts().await[0]["draft_message_content"],
+        "Glad it helped!"
+    );
+    let request = &model.requests()[1];
+    let tools = request["tools"].to_string();
+    assert!(
+        tools.contains("suggest_draft") && !tools.contains("end_work"),
+        "{tools}"
+    );
+    assert!(
+        request["messages"]
+            .to_string()
+            .contains("asked for one anyway")
+    );
+}

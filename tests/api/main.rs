@@ -11,6 +11,7 @@ mod fake_llm;
 mod helpers;
 mod hostile;
 mod jobs;
+mod outcomes;
 mod pages;
 mod paste;
 mod pressure;

@@ -10,13 +10,13 @@ use crate::helpers::{
 };
 
 /// A cookie-keeping client that does not follow redirects, so tests see the 303s.
-struct Browser {
+pub(crate) struct Browser {
     client: reqwest::Client,
     base: String,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
@@ -28,7 +28,7 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.client
             .get(format!("{}{path}", self.base))
             .send()
@@ -36,13 +36,13 @@ impl Browser {
             .expect("sent")
     }
 
-    async fn page(&self, path: &str) -> String {
+    pub(crate) async fn page(&self, path: &str) -> String {
         let response = self.get(path).await;
         assert_eq!(response.status(), 200, "GET {path}");
         response.text().await.expect("html")
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client
             .post(format!("{}{path}", self.base))
             .form(fields)
@@ -52,7 +52,7 @@ impl Browser {
     }
 
     /// Posts a form with the CSRF token from the page at `from`.
-    async fn submit(&self, from: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn submit(&self, from: &str, path: &str, fields: &[(&str, &str)]) -> Response {
         let html = self.page(from).await;
         let csrf = csrf(&html);
         let mut fields = fields.to_vec();
@@ -61,13 +61,13 @@ impl Browser {
     }
 }
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a CSRF field") + marker.len();
     html[start..].split('"').next().expect("a token").to_owned()
 }
 
-fn location(response: &Response) -> String {
+pub(crate) fn location(response: &Response) -> String {
     response
         .headers()
         .get("location")
@@ -76,7 +76,7 @@ fn location(response: &Response) -> String {
         .to_owned()
 }
 
-fn assert_see_other(response: &Response, to: &str) {
+pub(crate) fn assert_see_other(response: &Response, to: &str) {
     assert_eq!(
         response.status(),
         StatusCode::SEE_OTHER,
@@ -86,7 +86,7 @@ fn assert_see_other(response: &Response, to: &str) {
 }
 
 /// A user with a password, signed in through the sign-in form.
-async fn signed_in(app: &TestApp, name: &str) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, name: &str) -> Browser {
     let password = "correct horse battery";
     if draftdesk::db::users::find_by_name(&app.db.read, name)
         .await
@@ -117,10 +117,10 @@ async fn signed_in(app: &TestApp, name: &str) -> Browser {
     browser
 }
 
-const PASTE: &str = "Bob Baker: Hi Anna! Are you free for a call on Tuesday?\nanna: Let me check.\nBob Baker: Great, also send the deck please?\n";
+pub(crate) const PASTE: &str = "Bob Baker: Hi Anna! Are you free for a call on Tuesday?\nanna: Let me check.\nBob Baker: Great, also send the deck please?\n";
 
 /// Pastes a conversation through the new-thread form and runs the queue.
-async fn paste_thread(app: &TestApp, browser: &Browser, thread: &str, text: &str) {
+pub(crate) async fn paste_thread(app: &TestApp, browser: &Browser, thread: &str, text: &str) {
     let response = browser
         .submit(
             "/threads/new",
@@ -138,7 +138,7 @@ async fn paste_thread(app: &TestApp, browser: &Browser, thread: &str, text: &str
     app.run_jobs().await;
 }
 
-async fn pending_draft_id(app: &TestApp) -> String {
+pub(crate) async fn pending_draft_id(app: &TestApp) -> String {
     sqlx::query_scalar(
         "SELECT draft_message_id FROM drafts WHERE status = 'pending' ORDER BY id DESC",
     )

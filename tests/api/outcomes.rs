@@ -1,0 +1,181 @@
+//! Every outcome is visible on the pages, and typed text survives a draft that moved on:
+//! "no reply needed" with Draft anyway, feedback on a superseded draft, failures in the
+//! error style without internal ids, an emptied approve box.
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::pages::{Browser, assert_see_other, paste_thread, pending_draft_id, signed_in};
+
+async fn thread_id(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM threads WHERE name = ?")
+        .bind(name)
+        .fetch_one(&app.db.read)
+        .await
+        .expect("the thread")
+}
+
+/// A thread whose last message is a plain "Thanks!": the offline drafter decides no
+/// reply is needed.
+async fn no_reply_thread(app: &TestApp, browser: &Browser) -> i64 {
+    paste_thread(
+        app,
+        browser,
+        "Eva",
+        "Eva Stone: Here is the deck.\nEva Stone: Thanks!\n",
+    )
+    .await;
+    thread_id(app, "Eva").await
+}
+
+#[tokio::test]
+async fn a_no_reply_decision_shows_on_the_dashboard_with_its_reason_and_draft_anyway_drafts() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let thread = no_reply_thread(&app, &browser).await;
+    let page = browser.page("/").await;
+    assert!(page.contains("No reply needed"), "the row is shown");
+    assert!(page.contains("natural end"), "with the agent's reason");
+    assert!(page.contains(&format!("/threads/{thread}/draft-anyway")));
+
+    let response = browser
+        .submit(
+            "/",
+            &format!("/threads/{thread}/draft-anyway"),
+            &[("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    assert!(
+        browser.page("/").await.contains("Waiting to draft for"),
+        "the row became work in progress"
+    );
+    app.run_jobs().await;
+    let page = browser.page("/").await;
+    assert!(
+        !page.contains("No reply needed, the agent decided"),
+        "{page}"
+    );
+    let drafted: String =
+        sqlx::query_scalar("SELECT content FROM drafts WHERE thread_id = ? AND status = 'pending'")
+            .bind(thread)
+            .fetch_one(&app.db.read)
+            .await
+            .expect("a draft after all");
+    assert!(drafted.starts_with("Hi Eva"), "{drafted}");
+}
+
+#[tokio::test]
+async fn a_no_reply_decision_can_be_dismissed() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    no_reply_thread(&app, &browser).await;
+    let run: i64 = sqlx::query_scalar("SELECT id FROM agent_runs WHERE outcome = 'no_reply'")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("the run");
+    let response = browser
+        .submit("/", &format!("/runs/{run}/dismiss"), &[("return_to", "/")])
+        .await;
+    assert_see_other(&response, "/");
+    assert!(
+        !browser
+            .page("/")
+            .await
+            .contains("No reply needed, the agent decided")
+    );
+    // Another user cannot dismiss it, nor see that it exists.
+    let other = signed_in(&app, "bob").await;
+    let response = other
+        .submit("/", &format!("/runs/{run}/dismiss"), &[("return_to", "/")])
+        .await;
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn feedback_typed_on_a_draft_that_was_replaced_is_kept_and_offered_for_the_new_one() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", crate::pages::PASTE).await;
+    let first = pending_draft_id(&app).await;
+    let dashboard = browser.page("/").await;
+    // While the reviewer types, new messages arrive and a new draft replaces the first.
+    paste_thread(
+        &app,
+        &browser,
+        "Bob",
+        &format!(
+            "{}Bob Baker: Actually, Wednesday is better.\n",
+            crate::pages::PASTE
+        ),
+    )
+    .await;
+    let second = pending_draft_id(&app).await;
+    assert_ne!(first, second);
+
+    let csrf = crate::pages::csrf(&dashboard);
+    let response = browser
+        .post(
+            &format!("/drafts/{first}/feedback"),
+            &[
+                ("csrf", &csrf),
+                ("feedback", "mention the Tuesday slot"),
+                ("return_to", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains("mention the Tuesday slot"),
+        "the typed text is kept"
+    );
+    assert!(html.contains("a newer draft replaced this one"), "{html}");
+    assert!(
+        html.contains(&format!("/drafts/{second}/feedback")),
+        "it can go to the new draft"
+    );
+    assert!(
+        !html.contains(&first),
+        "no internal id of the old draft is shown"
+    );
+}
+
+#[tokio::test]
+async fn a_review_action_that_cannot_be_done_is_shown_as_an_error_without_ids() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", crate::pages::PASTE).await;
+    let draft = pending_draft_id(&app).await;
+    let dashboard = browser.page("/").await;
+    let csrf = crate::pages::csrf(&dashboard);
+    let path = format!("/drafts/{draft}/reject");
+    let fields = [("csrf", csrf.as_str()), ("return_to", "/")];
+    assert_see_other(&browser.post(&path, &fields).await, "/");
+    browser.page("/").await;
+    assert_see_other(&browser.post(&path, &fields).await, "/");
+    let page = browser.page("/").await;
+    assert!(page.contains("banner-error"), "shown as an error");
+    assert!(
+        page.contains("Not done: it was already rejected."),
+        "{page}"
+    );
+    assert!(!page.contains(&draft));
+}
+
+#[tokio::test]
+async fn approving_an_emptied_box_is_refused_rather_than_approving_the_original() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", crate::pages::PASTE).await;
+    let draft = pending_draft_id(&app).await;
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{draft}/approve"),
+            &[("final_content", "   "), ("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let page = browser.page("/").await;
+    assert!(page.contains("the final text is empty"), "{page}");
+    assert_eq!(app.draft_status(&draft).await, "pending");
+}
