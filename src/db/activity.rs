@@ -132,6 +132,54 @@ pub struct ReviewItem {
     pub answers_sender: Option<String>,
     pub answers_content: Option<String>,
     pub offline: Option<bool>,
+    /// The other side's messages since the user last wrote (the newest few), oldest first.
+    #[sqlx(skip)]
+    pub since_last_reply: Vec<QuotedMessage>,
+    /// How many of the other side's messages since the user last wrote are not quoted.
+    #[sqlx(skip)]
+    pub earlier_unquoted: i64,
+}
+
+/// A message quoted on a review card.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct QuotedMessage {
+    pub thread_id: i64,
+    pub sender_name: String,
+    pub content: String,
+    pub when: String,
+    /// How many messages of the other side there are since the user's last one.
+    pub unanswered: i64,
+}
+
+/// How many of the other side's messages since the user's last reply a card quotes.
+const QUOTED_PER_CARD: i64 = 3;
+
+/// For each thread, the other side's newest messages since the user's own last message
+/// (at most [`QUOTED_PER_CARD`]), oldest first, in one query.
+async fn since_last_reply(
+    pool: &SqlitePool,
+    thread_ids: &[i64],
+) -> Result<Vec<QuotedMessage>, sqlx::Error> {
+    let ids = serde_json::to_string(thread_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query_as(
+        "SELECT thread_id, sender_name, content, \
+                trim(raw_date || ' ' || raw_time) AS \"when\", unanswered FROM ( \
+           SELECT m.thread_id, m.sender_name, m.content, m.raw_date, m.raw_time, m.sort_key, m.id, \
+                  row_number() OVER (PARTITION BY m.thread_id ORDER BY m.sort_key DESC, m.id DESC) \
+                    AS newest, \
+                  count(*) OVER (PARTITION BY m.thread_id) AS unanswered \
+           FROM messages m \
+           WHERE m.thread_id IN (SELECT value FROM json_each(?1)) AND m.is_mine = 0 \
+             AND NOT EXISTS (SELECT 1 FROM messages x \
+                             WHERE x.thread_id = m.thread_id AND x.is_mine = 1 \
+                               AND (x.sort_key, x.id) > (m.sort_key, m.id))) \
+         WHERE newest <= ?2 \
+         ORDER BY thread_id, sort_key, id",
+    )
+    .bind(ids)
+    .bind(QUOTED_PER_CARD)
+    .fetch_all(pool)
+    .await
 }
 
 /// A page of the user's pending drafts, newest first, and whether there are more.
@@ -161,6 +209,14 @@ pub async fn review_queue(
     .bind(offset)
     .fetch_all(pool)
     .await?;
+    let mut items: Vec<ReviewItem> = items;
+    let thread_ids: Vec<i64> = items.iter().map(|i| i.thread_id).collect();
+    for quoted in since_last_reply(pool, &thread_ids).await? {
+        if let Some(item) = items.iter_mut().find(|i| i.thread_id == quoted.thread_id) {
+            item.earlier_unquoted = (quoted.unanswered - QUOTED_PER_CARD).max(0);
+            item.since_last_reply.push(quoted);
+        }
+    }
     let total =
         sqlx::query_scalar("SELECT count(*) FROM drafts WHERE user_id = ? AND status = 'pending'")
             .bind(user_id)

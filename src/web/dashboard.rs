@@ -28,6 +28,19 @@ struct DashboardPage {
     no_replies: Vec<NoReplyItem>,
     page: i64,
     pages: i64,
+    /// How many drafts wait for review in all.
+    total: i64,
+}
+
+impl DashboardPage {
+    /// The work list folds into one line past this many jobs.
+    const WORK_SHOWN: usize = 3;
+
+    fn work_summary(&self) -> String {
+        let running = self.working.iter().filter(|w| w.is_running()).count();
+        let queued = self.working.len() - running;
+        format!("Working on {running}, {queued} waiting")
+    }
 }
 
 #[derive(Deserialize)]
@@ -58,7 +71,16 @@ pub async fn show(
         return Ok(Redirect::to(&format!("/?page={pages}")).into_response());
     }
     Ok(DashboardPage {
-        layout: user.layout(&state, "Drafts").await?,
+        layout: user
+            .layout(
+                &state,
+                &if total > 0 {
+                    format!("({total}) Drafts")
+                } else {
+                    "Drafts".to_owned()
+                },
+            )
+            .await?,
         version,
         drafts,
         working: db::activity::in_progress(&db.read, user.user.id).await?,
@@ -66,6 +88,7 @@ pub async fn show(
         no_replies: db::activity::no_replies(&db.read, user.user.id).await?,
         page,
         pages,
+        total,
     }
     .into_response())
 }

@@ -179,3 +179,43 @@ async fn approving_an_emptied_box_is_refused_rather_than_approving_the_original(
     assert!(page.contains("the final text is empty"), "{page}");
     assert_eq!(app.draft_status(&draft).await, "pending");
 }
+
+#[tokio::test]
+async fn a_card_shows_what_it_answers_the_count_is_in_the_heading_and_title_and_work_folds() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(
+        &app,
+        &browser,
+        "Bob",
+        "Bob Baker: Hi Anna!\nanna: Hi Bob.\nBob Baker: Are you free on Tuesday?\n\
+         Bob Baker: Or Wednesday afternoon?\n",
+    )
+    .await;
+    let page = browser.page("/").await;
+    assert!(
+        page.contains("<title>(1) Drafts · draftdesk</title>"),
+        "{page}"
+    );
+    assert!(page.contains("Drafts waiting for review <span class=\"count\">(1)</span>"));
+    assert!(page.contains("2 messages since your last reply"));
+    assert!(page.contains("Are you free on Tuesday?") && page.contains("Or Wednesday afternoon?"));
+    assert!(
+        !page.contains("Hi Bob."),
+        "the user's own reply is not quoted"
+    );
+
+    // Four jobs waiting fold into one line.
+    for name in ["C1", "C2", "C3", "C4"] {
+        app.send(
+            name,
+            serde_json::json!([crate::helpers::message(name, "Cleo", "Hello?")]),
+        )
+        .await;
+    }
+    let page = browser.page("/").await;
+    assert!(
+        page.contains("<summary>Working on 0, 4 waiting</summary>"),
+        "{page}"
+    );
+}
