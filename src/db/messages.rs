@@ -131,3 +131,19 @@ pub async fn newest_id(
         .fetch_one(conn)
         .await
 }
+
+/// Removes one of the user's messages from a thread; returns whether there was one.
+pub async fn remove(
+    pool: &SqlitePool,
+    user_id: i64,
+    thread_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM messages WHERE id = ? AND thread_id = ? AND user_id = ?")
+        .bind(id)
+        .bind(thread_id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -50,6 +50,10 @@ pub fn router() -> Router<AppState> {
         .route("/drafts/{id}/feedback", post(drafts::feedback))
         .route("/jobs/{id}/retry", post(drafts::retry))
         .route("/threads/{id}/draft-anyway", post(drafts::draft_anyway))
+        .route(
+            "/threads/{id}/messages/{message}/remove",
+            post(threads::remove_message),
+        )
         .route("/runs/{id}/dismiss", post(drafts::dismiss_no_reply))
         .route("/settings", get(settings::show))
         .route("/settings/profile", post(settings::save_profile))

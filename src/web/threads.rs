@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{Layout, PageError, PageUser};
 use crate::app::AppState;
-use crate::db::drafts::Draft;
+use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::messages::Message;
 use crate::db::{self};
 use crate::error::AppError;
@@ -234,6 +234,7 @@ struct RunView {
 struct TraceEntry {
     title: String,
     body: String,
+    json: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -246,6 +247,9 @@ struct ThreadPage {
     drafts: Vec<Draft>,
     runs: Vec<RunView>,
     return_to: String,
+    thread_id: i64,
+    /// The latest run's "no reply needed" and its reason, while nothing has moved on.
+    no_reply: Option<(i64, String)>,
 }
 
 impl ThreadPage {
@@ -275,18 +279,36 @@ pub async fn show(
     let thread = db::threads::find(&db.read, user.user.id, id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let runs = db::agent_runs::list_thread(&db.read, thread.id)
+    let runs: Vec<RunView> = db::agent_runs::list_thread(&db.read, thread.id)
         .await?
         .into_iter()
         .map(run_view)
         .collect();
+    let drafts = db::drafts::list_thread(&db.read, thread.id).await?;
+    let no_reply = match runs.last() {
+        Some(run)
+            if run.outcome == "no_reply"
+                && !drafts.iter().any(|d| d.status == DraftStatus::Pending)
+                && !db::jobs::has_queued_draft(&db.read, thread.id).await? =>
+        {
+            Some((
+                run.id,
+                run.reason
+                    .clone()
+                    .unwrap_or_else(|| "no reason given".to_owned()),
+            ))
+        }
+        _ => None,
+    };
     Ok(ThreadPage {
         layout: user.layout(&state, &thread.name).await?,
         version,
         messages: db::messages::list_thread(&db.read, thread.id).await?,
-        drafts: db::drafts::list_thread(&db.read, thread.id).await?,
+        drafts,
         runs,
         return_to: format!("/threads/{}", thread.id),
+        thread_id: thread.id,
+        no_reply,
         thread_name: thread.name,
     }
     .into_response())
@@ -314,49 +336,116 @@ fn run_view(run: db::agent_runs::AgentRun) -> RunView {
     }
 }
 
+/// One step of a run's timeline: a line to read, the text behind it, and the raw JSON.
 fn trace_entry(entry: &Value) -> TraceEntry {
     let kind = entry["kind"].as_str().unwrap_or("entry");
     let turn = entry["turn"]
         .as_i64()
-        .map(|t| format!(" (turn {})", t + 1))
+        .map(|t| format!("Turn {}: ", t + 1))
         .unwrap_or_default();
-    let purpose = entry["purpose"]
-        .as_str()
-        .map(|p| format!(" \u{2013} {p}"))
+    let elapsed = entry["elapsed_ms"]
+        .as_f64()
+        .map(|ms| format!(" ({:.1} s)", ms / 1000.0))
         .unwrap_or_default();
-    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    match kind {
-        "tool" => TraceEntry {
-            title: format!("Tool call: {}{turn}", entry["name"].as_str().unwrap_or("?")),
-            body: format!(
-                "arguments: {}\n\nresult:\n{}",
-                entry["arguments"].as_str().unwrap_or(""),
-                entry["result"].as_str().unwrap_or("")
+    let (title, body) = match kind {
+        "tool" => {
+            let name = entry["name"].as_str().unwrap_or("?");
+            let arguments = entry["arguments"].as_str().unwrap_or("");
+            let title = match name {
+                "suggest_draft" => format!("{turn}proposed a draft (suggest_draft)"),
+                "end_work" => format!("{turn}decided no reply is needed (end_work)"),
+                _ => format!("{turn}looked up {name}({arguments})"),
+            };
+            (title, entry["result"].as_str().unwrap_or("").to_owned())
+        }
+        "request" if entry["purpose"] == "distill" => (
+            "Asked the model what the feedback teaches about your style".to_owned(),
+            String::new(),
+        ),
+        "request" => {
+            let count = entry["messages"].as_array().map_or(0, Vec::len);
+            (
+                format!("{turn}sent the model {count} message{}", plural(count)),
+                String::new(),
+            )
+        }
+        "response" => {
+            let message = &entry["message"];
+            let calls: Vec<&str> = message["tool_calls"]
+                .as_array()
+                .map(|calls| {
+                    calls
+                        .iter()
+                        .filter_map(|c| c["function"]["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let tokens = entry["usage"]["total_tokens"]
+                .as_i64()
+                .map(|t| format!(", {t} tokens"))
+                .unwrap_or_default();
+            let title = if calls.is_empty() {
+                format!("{turn}the model answered in prose{elapsed}{tokens}")
+            } else {
+                format!(
+                    "{turn}the model called {}{elapsed}{tokens}",
+                    calls.join(", ")
+                )
+            };
+            (title, message["content"].as_str().unwrap_or("").to_owned())
+        }
+        "error" => (
+            format!("{turn}error"),
+            entry["error"].as_str().unwrap_or("").to_owned(),
+        ),
+        "offline" => (
+            format!(
+                "The offline drafter applied its rule \u{201c}{}\u{201d}",
+                entry["rule"].as_str().unwrap_or("?")
             ),
-        },
-        "request" => TraceEntry {
-            title: format!("Request to the model{turn}{purpose}"),
-            body: pretty(&entry["messages"]),
-        },
-        "response" => TraceEntry {
-            title: format!("Model response{turn}{purpose}"),
-            body: pretty(&serde_json::json!({
-                "message": entry["message"],
-                "usage": entry["usage"],
-                "elapsed_ms": entry["elapsed_ms"],
-            })),
-        },
-        "error" => TraceEntry {
-            title: format!("Error{turn}{purpose}"),
-            body: entry["error"].as_str().unwrap_or("").to_owned(),
-        },
-        "offline" => TraceEntry {
-            title: "Offline drafter".to_owned(),
-            body: pretty(entry),
-        },
-        _ => TraceEntry {
-            title: kind.to_owned(),
-            body: pretty(entry),
-        },
+            entry["note"].as_str().unwrap_or("").to_owned(),
+        ),
+        "distill" => (
+            match entry["note"].as_str() {
+                Some(_) => "Kept a style note from the feedback".to_owned(),
+                None => "The feedback taught nothing lasting about your style".to_owned(),
+            },
+            entry["note"].as_str().unwrap_or("").to_owned(),
+        ),
+        other => (other.to_owned(), String::new()),
+    };
+    TraceEntry {
+        title,
+        body,
+        json: serde_json::to_string_pretty(entry).unwrap_or_default(),
     }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Removes a stored message from a thread (one the paste parser got wrong, say).
+pub async fn remove_message(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((thread_id, message_id)): Path<(String, String)>,
+    Form(form): Form<RemoveForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let (Ok(thread_id), Ok(message_id)) = (thread_id.parse::<i64>(), message_id.parse::<i64>())
+    else {
+        return Err(PageError::not_found());
+    };
+    if !db::messages::remove(&state.db.write, user.user.id, thread_id, message_id).await? {
+        return Err(PageError::not_found());
+    }
+    user.notice("Message removed.").await?;
+    Ok(Redirect::to(&format!("/threads/{thread_id}")).into_response())
 }

@@ -219,3 +219,69 @@ async fn a_card_shows_what_it_answers_the_count_is_in_the_heading_and_title_and_
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_thread_page_offers_draft_anyway_copies_the_approved_text_and_removes_a_message() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let thread = no_reply_thread(&app, &browser).await;
+    let page = browser.page(&format!("/threads/{thread}")).await;
+    assert!(
+        page.contains("The agent decided no reply is needed"),
+        "{page}"
+    );
+    assert!(
+        page.contains("The offline drafter applied its rule"),
+        "the trace reads as steps"
+    );
+    assert!(
+        page.contains("<summary>JSON</summary>"),
+        "with the JSON on request"
+    );
+
+    // A message read wrongly can be removed; another user cannot remove it.
+    let message: i64 = sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = ?")
+        .bind(thread)
+        .fetch_one(&app.db.read)
+        .await
+        .expect("a message");
+    let path = format!("/threads/{thread}/messages/{message}/remove");
+    let other = signed_in(&app, "bob").await;
+    assert_eq!(other.submit("/", &path, &[]).await.status(), 404);
+    assert_see_other(
+        &browser
+            .submit(&format!("/threads/{thread}"), &path, &[])
+            .await,
+        &format!("/threads/{thread}"),
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM messages WHERE thread_id = {thread}"
+        ))
+        .await,
+        1
+    );
+
+    // An approved draft shows its final text with a copy button.
+    let response = browser
+        .submit(
+            &format!("/threads/{thread}"),
+            &format!("/threads/{thread}/draft-anyway"),
+            &[("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    app.run_jobs().await;
+    let draft = pending_draft_id(&app).await;
+    browser
+        .submit(
+            "/",
+            &format!("/drafts/{draft}/approve"),
+            &[("final_content", "Thanks, Eva!"), ("return_to", "/")],
+        )
+        .await;
+    let page = browser.page(&format!("/threads/{thread}")).await;
+    assert!(page.contains("Approved text (edited):"), "{page}");
+    assert!(page.contains(&format!("data-copy-target=\"final-{draft}\"")));
+    assert!(!page.contains("Sent as"));
+}

@@ -437,14 +437,14 @@ async fn feedback_approve_and_reject_work_from_the_pages() {
     let thread_page = browser.page(&format!("/threads/{thread_id}")).await;
     assert!(
         thread_page.contains("superseded")
-            && thread_page.contains("Feedback: &ldquo;shorter&rdquo;")
+            && thread_page.contains("Feedback: &ldquo;<span dir=\"auto\">shorter</span>&rdquo;")
     );
     assert!(
         thread_page.contains(&format!("revises {}", &first[..8])),
         "the chain is shown"
     );
     assert!(
-        thread_page.contains("Offline drafter"),
+        thread_page.contains("offline drafter applied its rule"),
         "the run trace is shown"
     );
 

@@ -131,7 +131,7 @@ async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
         assert!(thread_page.contains("superseded") && thread_page.contains("revises"), "{thread_page}");
         assert!(thread_page.contains("shorter, and sign as A."));
         click(&world, "#runs details summary").await;
-        world.wait_for_text("Tool call: suggest_draft").await;
+        world.wait_for_text("proposed a draft (suggest_draft)").await;
 
         // 6. Approve with an edit, reject the other: both leave the queue.
         world.browser.goto(&world.url("/")).await.expect("dashboard");
