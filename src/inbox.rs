@@ -307,6 +307,16 @@ pub async fn accept_paste(
         my_names: &user.my_names,
     };
     let parsed = paste::parse(text, &options)?;
+    accept_parsed(jobs, user, thread_name, parsed).await
+}
+
+/// Takes in the messages of a paste already read (and perhaps corrected by the user).
+pub async fn accept_parsed(
+    jobs: &JobQueue,
+    user: &User,
+    thread_name: &str,
+    parsed: paste::Parsed,
+) -> Result<PasteAccepted, AcceptError> {
     if parsed.messages.len() > MAX_MESSAGES {
         return Err(AcceptError::PasteTooLong {
             count: parsed.messages.len(),

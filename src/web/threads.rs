@@ -7,8 +7,11 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::{Layout, PageError, PageUser};
 use crate::app::AppState;
@@ -28,6 +31,8 @@ struct NewThreadPage {
     format: String,
     conversation: String,
     preview: Option<Parsed>,
+    /// The fingerprint of the reading shown in the preview.
+    read_as: String,
     error: Option<(String, String)>,
     formats: Vec<&'static str>,
 }
@@ -35,6 +40,13 @@ struct NewThreadPage {
 impl NewThreadPage {
     fn has_error(&self, field: &str) -> bool {
         self.error.as_ref().is_some_and(|(f, _)| f == field)
+    }
+
+    /// Whether the preview marks any message as the user's.
+    fn any_mine(&self) -> bool {
+        self.preview
+            .as_ref()
+            .is_some_and(|p| p.messages.iter().any(|m| m.is_mine))
     }
 }
 
@@ -55,6 +67,7 @@ pub async fn new_form(
         format: "auto".to_owned(),
         conversation: String::new(),
         preview: None,
+        read_as: String::new(),
         error: None,
         formats: formats(),
     }
@@ -65,26 +78,110 @@ pub async fn new_form(
 pub struct NewThreadForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     thread_name: String,
+    #[serde(default)]
     names: String,
+    #[serde(default)]
     format: String,
+    #[serde(default)]
     conversation: String,
     action: Option<String>,
+    /// Which reading the row choices below were made on (see [`reading`]).
+    #[serde(default)]
+    read_as: String,
+    /// The preview's per-row choices, `row-N` = `theirs`, `mine` or `remove`.
+    #[serde(flatten)]
+    rows: HashMap<String, String>,
+}
+
+/// A short fingerprint of what a preview read: the row choices made on it apply only
+/// to the same text, format and names.
+fn reading(form: &NewThreadForm) -> String {
+    let mut hasher = Sha256::new();
+    for part in [&form.conversation, &form.format, &form.names] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+/// Applies the user's per-row choices to a reading of the paste.
+fn apply_choices(parsed: &mut Parsed, rows: &HashMap<String, String>) {
+    let mut index = 0;
+    parsed.messages.retain_mut(|m| {
+        let choice = rows.get(&format!("row-{index}")).map(String::as_str);
+        index += 1;
+        match choice {
+            Some("remove") => false,
+            Some("mine") => {
+                m.is_mine = true;
+                true
+            }
+            Some("theirs") => {
+                m.is_mine = false;
+                true
+            }
+            _ => true,
+        }
+    });
+}
+
+/// A thread name for a paste: the other participant, the sender who is not the user
+/// and wrote most.
+fn suggested_name(parsed: &Parsed) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for m in parsed.messages.iter().filter(|m| !m.is_mine) {
+        match counts.iter_mut().find(|(name, _)| *name == m.sender) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((&m.sender, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, count)| *count)
+        .map(|(name, _)| name.chars().take(200).collect())
 }
 
 pub async fn create(
     State(state): State<AppState>,
     user: PageUser,
-    Form(form): Form<NewThreadForm>,
+    Form(mut form): Form<NewThreadForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
+    let submitting = form.action.as_deref() == Some("submit");
     let names: Vec<String> = split_names(&form.names);
     let format = match form.format.as_str() {
         "" | "auto" => Ok(None),
         other => other.parse::<Format>().map(Some),
     };
-    let thread_name = form.thread_name.trim();
-    let error = if thread_name.is_empty() {
+    let mut preview = (!form.conversation.trim().is_empty())
+        .then(|| {
+            paste::parse(
+                &form.conversation,
+                &paste::ParseOptions {
+                    format: format.as_ref().ok().copied().flatten(),
+                    reference_date: chrono::Utc::now().date_naive(),
+                    my_names: &names,
+                },
+            )
+            .ok()
+        })
+        .flatten();
+    let read_as = reading(&form);
+    if let Some(parsed) = preview.as_mut()
+        && form.read_as == read_as
+    {
+        apply_choices(parsed, &form.rows);
+    }
+    if form.thread_name.trim().is_empty()
+        && !submitting
+        && let Some(name) = preview.as_ref().and_then(suggested_name)
+    {
+        form.thread_name = name;
+    }
+    let thread_name = form.thread_name.trim().to_owned();
+    let error = if thread_name.is_empty() && submitting {
         Some((
             "thread_name",
             "Give the thread a name, such as the other person's name.",
@@ -106,44 +203,29 @@ pub async fn create(
         ))
     } else if format.is_err() {
         Some(("format", "Choose one of the listed formats."))
+    } else if preview.as_ref().is_some_and(|p| p.messages.is_empty()) {
+        Some((
+            "conversation",
+            "Every message was removed; keep at least one, or paste the conversation again.",
+        ))
     } else {
         None
     };
-    let format = format.unwrap_or(None);
-    let preview = (!form.conversation.trim().is_empty()).then(|| {
-        paste::parse(
-            &form.conversation,
-            &paste::ParseOptions {
-                format,
-                reference_date: chrono::Utc::now().date_naive(),
-                my_names: &names,
-            },
-        )
-        .ok()
-    });
-    if error.is_some() || form.action.as_deref() != Some("submit") {
+    let (true, None, Some(parsed)) = (submitting, error, preview.clone()) else {
         let status = if error.is_some() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::OK
         };
         let error = error.map(|(f, m)| (f.to_owned(), m.to_owned()));
-        return again(&state, &user, form, preview.flatten(), error, status).await;
-    }
+        return again(&state, &user, form, preview, read_as, error, status).await;
+    };
     let mut me = user.user.clone();
     if names != me.my_names {
         db::users::set_profile(&state.db.write, me.id, &names, &me.style_notes).await?;
         me.my_names = names;
     }
-    let pasted = match inbox::accept_paste(
-        &state.jobs,
-        &me,
-        thread_name,
-        &form.conversation,
-        format,
-    )
-    .await
-    {
+    let pasted = match inbox::accept_parsed(&state.jobs, &me, &thread_name, parsed).await {
         Ok(pasted) => pasted,
         Err(refused) => {
             // The paste is shown again with the reason, so nothing typed is lost.
@@ -153,15 +235,7 @@ pub async fn create(
                 return Err(error.into());
             }
             let message = (String::from("conversation"), error.public_message());
-            return again(
-                &state,
-                &user,
-                form,
-                preview.flatten(),
-                Some(message),
-                status,
-            )
-            .await;
+            return again(&state, &user, form, preview, read_as, Some(message), status).await;
         }
     };
     let accepted = pasted.accepted;
@@ -186,6 +260,7 @@ async fn again(
     user: &PageUser,
     form: NewThreadForm,
     preview: Option<Parsed>,
+    read_as: String,
     error: Option<(String, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
@@ -196,6 +271,7 @@ async fn again(
         format: form.format,
         conversation: form.conversation,
         preview,
+        read_as,
         error,
         formats: formats(),
     };

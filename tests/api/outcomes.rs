@@ -285,3 +285,107 @@ async fn the_thread_page_offers_draft_anyway_copies_the_approved_text_and_remove
     assert!(page.contains(&format!("data-copy-target=\"final-{draft}\"")));
     assert!(!page.contains("Sent as"));
 }
+
+/// The value of a named hidden input on a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("the field") + marker.len();
+    html[start..].split('"').next().expect("a value").to_owned()
+}
+
+#[tokio::test]
+async fn a_paste_is_corrected_before_it_is_stored() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let paste = "Bob Baker: Hi Anna!\nAnna S: Hi Bob, good to hear from you.\n\
+                 Bob Baker: Are you free on Tuesday?\n";
+    let fields = |extra: &[(&'static str, &'static str)]| {
+        let mut all = vec![
+            ("thread_name", ""),
+            ("names", "anna"),
+            ("format", "auto"),
+            ("conversation", paste),
+        ];
+        all.extend_from_slice(extra);
+        all
+    };
+    // A preview suggests the thread name and warns that no row is the user's.
+    let response = browser
+        .submit(
+            "/threads/new",
+            "/threads/new",
+            &fields(&[("action", "preview")]),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains("id=\"thread_name\" name=\"thread_name\" value=\"Bob Baker\""),
+        "{html}"
+    );
+    assert!(html.contains("None of these messages is marked as yours"));
+    assert!(
+        html.contains("formaction=\"/threads/new#preview\""),
+        "the preview is scrolled to"
+    );
+    let read_as = hidden(&html, "read_as");
+
+    // The user marks the second row as theirs and removes the first, then submits.
+    let csrf = crate::pages::csrf(&html);
+    let response = browser
+        .post(
+            "/threads/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("thread_name", "Bob Baker"),
+                ("names", "anna"),
+                ("format", "auto"),
+                ("conversation", paste),
+                ("read_as", &read_as),
+                ("row-0", "remove"),
+                ("row-1", "mine"),
+                ("row-2", "theirs"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let stored: Vec<(String, bool)> =
+        sqlx::query_as("SELECT content, is_mine FROM messages ORDER BY sort_key, id")
+            .fetch_all(&app.db.read)
+            .await
+            .expect("messages");
+    assert_eq!(
+        stored,
+        [
+            ("Hi Bob, good to hear from you.".to_owned(), true),
+            ("Are you free on Tuesday?".to_owned(), false),
+        ]
+    );
+
+    // Choices made on another reading (the paste was changed since) do not apply.
+    let response = browser
+        .post(
+            "/threads/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("thread_name", "Cleo"),
+                ("names", "anna"),
+                ("format", "auto"),
+                (
+                    "conversation",
+                    "Cleo: One question.\nCleo: Two questions.\n",
+                ),
+                ("read_as", &read_as),
+                ("row-0", "remove"),
+                ("action", "submit"),
+            ],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.name = 'Cleo'")
+            .await,
+        2
+    );
+}

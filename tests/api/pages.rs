@@ -335,7 +335,8 @@ async fn a_pasted_thread_is_previewed_submitted_and_drafted_on_the_dashboard() {
     let preview = response.text().await.expect("html");
     assert!(preview.contains("How it was read"));
     assert!(
-        preview.contains("<td>Bob Baker</td>") && preview.contains("<td>yes</td>"),
+        preview.contains("<td><bdi>Bob Baker</bdi></td>")
+            && preview.contains("<option value=\"mine\" selected>mine</option>"),
         "{preview}"
     );
     assert_eq!(
