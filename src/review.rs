@@ -211,3 +211,19 @@ pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: i64) -> Result<(), R
         )))
     }
 }
+
+/// Takes back a rejection: the draft waits for review again, unless its thread has a
+/// newer draft meanwhile.
+pub async fn undo_reject(db: &Db, user: &User, draft_message_id: &str) -> Result<(), ReviewError> {
+    if db::drafts::undo_reject(&db.write, user.id, draft_message_id).await? {
+        return Ok(());
+    }
+    match db::drafts::find_for_user(&db.read, user.id, draft_message_id).await? {
+        None => Err(ReviewError::NoDraft(draft_message_id.to_owned())),
+        Some(_) => Err(ReviewError::Conflict(
+            "the rejection cannot be undone: the draft was decided otherwise, or its thread \
+             has a newer draft"
+                .to_owned(),
+        )),
+    }
+}

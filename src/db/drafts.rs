@@ -191,3 +191,23 @@ pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Draft>
     .fetch_all(pool)
     .await
 }
+
+/// Puts a rejected draft of the user back in review, if its thread has no pending draft
+/// meanwhile; returns whether it did.
+pub async fn undo_reject(
+    conn: impl SqliteExecutor<'_>,
+    user_id: i64,
+    draft_message_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE drafts SET status = 'pending', decided_at = NULL \
+         WHERE draft_message_id = ?1 AND user_id = ?2 AND status = 'rejected' \
+           AND NOT EXISTS (SELECT 1 FROM drafts p \
+                           WHERE p.thread_id = drafts.thread_id AND p.status = 'pending')",
+    )
+    .bind(draft_message_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

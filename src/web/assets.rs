@@ -1,4 +1,4 @@
-//! The stylesheet and the live-update script, compiled into the binary so that the
+//! The stylesheet, the live-update script and the review shortcuts, compiled into the binary so that the
 //! server serves them wherever it runs from, with caching headers and ETags.
 
 use std::sync::LazyLock;
@@ -39,11 +39,19 @@ static JS: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+static REVIEW_JS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        include_str!("../../static/review.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let asset: &Asset = match file.as_str() {
         "app.css" => &CSS,
         "live.js" => &JS,
+        "review.js" => &REVIEW_JS,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let etag = HeaderValue::from_str(&asset.etag).unwrap_or(HeaderValue::from_static("\"\""));

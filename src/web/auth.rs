@@ -312,6 +312,7 @@ pub async fn setup(
                     user.display_name
                 ),
                 failed: false,
+                undo_reject: None,
             };
             set_notice(&session, welcome).await?;
             Ok(Redirect::to("/").into_response())

@@ -36,6 +36,24 @@ impl DashboardPage {
     /// The work list folds into one line past this many jobs.
     const WORK_SHOWN: usize = 3;
 
+    /// Where an action on the card at `index` comes back to: this page, at the card that
+    /// takes its place (the next one, or the one before the last).
+    fn return_to(&self, index: &usize) -> String {
+        let page = if self.page > 1 {
+            format!("/?page={}", self.page)
+        } else {
+            "/".to_owned()
+        };
+        let neighbour = self
+            .drafts
+            .get(index + 1)
+            .or_else(|| index.checked_sub(1).and_then(|i| self.drafts.get(i)));
+        match neighbour {
+            Some(draft) => format!("{page}#card-{}", draft.draft_message_id),
+            None => page,
+        }
+    }
+
     fn work_summary(&self) -> String {
         let running = self.working.iter().filter(|w| w.is_running()).count();
         let queued = self.working.len() - running;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Layout, PageError, PageUser, safe_next};
+use super::{Layout, Notice, PageError, PageUser, safe_next, set_notice};
 use crate::app::AppState;
 use crate::db::{self, drafts::DraftStatus};
 use crate::jobs::EnqueueError;
@@ -54,7 +54,35 @@ pub async fn reject(
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
     let outcome = review::reject(&state.db, &user.user, &id).await;
+    if outcome.is_ok() {
+        // Undo takes the place of an "are you sure?" prompt.
+        let notice = Notice {
+            text: "Rejected.".to_owned(),
+            failed: false,
+            undo_reject: Some(id),
+        };
+        set_notice(&user.session, notice).await?;
+        let back = safe_next(form.return_to.as_deref()).to_owned();
+        return Ok(Redirect::to(&back).into_response());
+    }
     settle(&user, outcome.map(|_| "Rejected."), form.return_to).await
+}
+
+/// Takes back a rejection from its notice's Undo button.
+pub async fn undo_reject(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<RejectForm>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    let outcome = review::undo_reject(&state.db, &user.user, &id).await;
+    settle(
+        &user,
+        outcome.map(|()| "Rejection undone: the draft waits for review again."),
+        form.return_to,
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]

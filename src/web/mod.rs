@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/threads/{id}", get(threads::show))
         .route("/drafts/{id}/approve", post(drafts::approve))
         .route("/drafts/{id}/reject", post(drafts::reject))
+        .route("/drafts/{id}/undo-reject", post(drafts::undo_reject))
         .route("/drafts/{id}/feedback", post(drafts::feedback))
         .route("/jobs/{id}/retry", post(drafts::retry))
         .route("/threads/{id}/draft-anyway", post(drafts::draft_anyway))
@@ -96,6 +97,9 @@ pub struct Notice {
     pub text: String,
     #[serde(default)]
     pub failed: bool,
+    /// A draft whose rejection the notice offers to undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_reject: Option<String>,
 }
 
 /// A notice as a session holds it; sessions from before notices had a kind hold text.
@@ -170,6 +174,7 @@ impl PageUser {
         let notice = Notice {
             text: text.into(),
             failed: false,
+            undo_reject: None,
         };
         set_notice(&self.session, notice).await
     }
@@ -179,6 +184,7 @@ impl PageUser {
         let notice = Notice {
             text: text.into(),
             failed: true,
+            undo_reject: None,
         };
         set_notice(&self.session, notice).await
     }
@@ -203,6 +209,7 @@ pub async fn layout(
             StoredNotice::Plain(text) => Notice {
                 text,
                 failed: false,
+                undo_reject: None,
             },
         }),
         title: title.to_owned(),

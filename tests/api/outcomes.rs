@@ -389,3 +389,46 @@ async fn a_paste_is_corrected_before_it_is_stored() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_rejection_can_be_undone_and_actions_come_back_to_the_next_card() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", crate::pages::PASTE).await;
+    let bob = pending_draft_id(&app).await;
+    paste_thread(&app, &browser, "Cleo", "Cleo: Can you review my CV?\n").await;
+    let cleo = pending_draft_id(&app).await;
+
+    // Newest first: Cleo's card, then Bob's. Acting on Cleo's comes back at Bob's.
+    let page = browser.page("/").await;
+    assert!(page.contains(&format!("value=\"/#card-{bob}\"")), "{page}");
+    assert!(page.contains(&format!("id=\"card-{bob}\"")));
+    assert!(
+        !page.contains("data-confirm=\"Reject"),
+        "no are-you-sure prompt"
+    );
+
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{cleo}/reject"),
+            &[("return_to", &format!("/#card-{bob}"))],
+        )
+        .await;
+    assert_see_other(&response, &format!("/#card-{bob}"));
+    let page = browser.page("/").await;
+    assert!(
+        page.contains(&format!("/drafts/{cleo}/undo-reject")),
+        "an Undo is offered"
+    );
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{cleo}/undo-reject"),
+            &[("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    assert_eq!(app.draft_status(&cleo).await, "pending");
+    assert!(browser.page("/").await.contains("waits for review again"));
+}

@@ -139,10 +139,11 @@ async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
         let revised_key = revised.attr("data-key").await.expect("attr").expect("key");
         click(&world, &format!("article[data-key='{revised_key}'] details:nth-of-type(1) summary")).await;
         fill(&world, &format!("article[data-key='{revised_key}'] textarea[name=final_content]"), "Tuesday 10:00 works for me. A.").await;
-        click(&world, &format!("article[data-key='{revised_key}'] form[action$='/approve'] button")).await;
+        click(&world, &format!("article[data-key='{revised_key}'] details form[action$='/approve'] button")).await;
         world.wait_for_text("Approved.").await;
+        // No are-you-sure prompt: the notice offers Undo instead.
         click(&world, "article.draft form[action$='/reject'] button").await;
-        world.browser.accept_alert().await.expect("the confirm dialog");
+        world.wait_for_text("Undo").await;
         world.wait_for_text("No drafts waiting").await;
 
         let db = draftdesk::db::Db::open(&world.database_url).await.expect("db");
