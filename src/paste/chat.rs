@@ -1,6 +1,7 @@
 //! Slack and LinkedIn conversations copied from the browser. Both show a sender line with a
 //! clock time and then the message lines, separated by day dividers, so they share one
-//! reader; only their scores differ.
+//! reader; in LinkedIn mode it also sets aside the lines LinkedIn adds (see `linkedin.rs`),
+//! and their scores differ.
 //!
 //! Sender lines: `Name  10:15 AM` (two or more spaces or a tab), `Name [10:15 AM]`,
 //! `Name` followed by a line holding only the time, LinkedIn's
@@ -10,19 +11,31 @@
 //! next sender line is one message, so consecutive messages shown without a new header are
 //! grouped. Day dividers (`Today`, `Monday, November 24th`, `Nov 25, 2025`) only count as
 //! such when a sender line follows them, so a message that says just "Today" stays text.
+//! Messages above the first day divider are from an earlier, unknown day: they keep their
+//! time label but get no timestamp (without any divider, times are on the reference day).
 
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
+use super::linkedin;
 use super::text::{
-    Ctx, Draft, clock_len, day_label, excerpt, find_clock, is_clock_line, looks_like_name,
-    plausible_name, stamp,
+    Ctx, Draft, clock_len, day_label, excerpt, find_clock, is_clock_line, is_day_label,
+    looks_like_name, plausible_name, stamp,
 };
+
+/// Which app the copy comes from: LinkedIn mode also recognises LinkedIn's own lines.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    Slack,
+    LinkedIn,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Form {
     Spaced,
+    /// `Daniel Weber (He/Him)  8:48 PM`: only LinkedIn shows pronouns there.
+    SpacedWithPronouns,
     Bracketed,
     SentTheFollowing,
 }
@@ -36,11 +49,14 @@ enum Kind<'a> {
         form: Form,
     },
     Profile,
+    /// A LinkedIn line that is never message text: the conversation header, a read
+    /// receipt, the reaction bar.
+    Chrome,
     Clock,
     Text,
 }
 
-fn classify(line: &str) -> Kind<'_> {
+fn classify(line: &str, mode: Mode) -> Kind<'_> {
     let t = line.trim();
     if t.is_empty() {
         return Kind::Blank;
@@ -48,7 +64,13 @@ fn classify(line: &str) -> Kind<'_> {
     if is_clock_line(t) {
         return Kind::Clock;
     }
-    if t.starts_with("View ") && (t.ends_with("’s profile") || t.ends_with("'s profile")) {
+    let linkedin = mode == Mode::LinkedIn;
+    if linkedin && linkedin::is_chrome(t) {
+        return Kind::Chrome;
+    }
+    let profile_line =
+        t.starts_with("View ") && (t.ends_with("’s profile") || t.ends_with("'s profile"));
+    if profile_line || (linkedin && linkedin::is_profile_link(t)) {
         return Kind::Profile;
     }
     if let Some(at) = t.find(" sent the following message") {
@@ -82,23 +104,36 @@ fn classify(line: &str) -> Kind<'_> {
         }
     }
     if let Some(gap) = t.find("  ").or_else(|| t.find('\t')) {
-        let name = t[..gap].trim();
+        let shown = t[..gap].trim();
+        let name = if linkedin {
+            linkedin::strip_pronouns(shown)
+        } else {
+            shown
+        };
         let time = t[gap..].trim();
         if is_clock_line(time) && plausible_name(name) {
+            let form = if name.len() == shown.len() {
+                Form::Spaced
+            } else {
+                Form::SpacedWithPronouns
+            };
             return Kind::Header {
                 name,
                 time,
                 rest: "",
-                form: Form::Spaced,
+                form,
             };
         }
     }
     Kind::Text
 }
 
-/// A `Name` line directly above a time-only line.
-fn name_above_clock<'a>(line: &'a str, next: Option<&Kind>) -> Option<&'a str> {
-    let name = line.trim();
+/// A `Name` line directly above a time-only line (LinkedIn's chat overlay, some Slack copies).
+fn name_above_clock<'a>(line: &'a str, next: Option<&Kind>, mode: Mode) -> Option<&'a str> {
+    let name = match mode {
+        Mode::LinkedIn => linkedin::strip_pronouns(line),
+        Mode::Slack => line.trim(),
+    };
     (matches!(next, Some(Kind::Clock)) && plausible_name(name)).then_some(name)
 }
 
@@ -111,47 +146,110 @@ fn single_space_header<'a>(line: &'a str, known: &HashSet<&str>) -> Option<(&'a 
         .then_some((name, &t[start..]))
 }
 
-pub(super) struct Scores {
-    pub slack: usize,
-    pub linkedin: usize,
+/// The lines of a paste as the reader sees them, and the other person's name when a
+/// LinkedIn conversation header names them.
+struct Lines<'a> {
+    lines: &'a [&'a str],
+    kinds: Vec<Kind<'a>>,
+    mode: Mode,
+    participant: Option<String>,
 }
 
-pub(super) fn score(lines: &[&str]) -> Scores {
-    let kinds: Vec<Kind> = lines.iter().map(|l| classify(l)).collect();
+impl<'a> Lines<'a> {
+    fn read(lines: &'a [&'a str], mode: Mode, ctx: &Ctx) -> Self {
+        let mut read = Lines {
+            lines,
+            kinds: lines.iter().map(|l| classify(l, mode)).collect(),
+            mode,
+            participant: None,
+        };
+        if mode == Mode::LinkedIn {
+            let bar = linkedin::REACTION_BAR.len();
+            for i in 1..lines.len() {
+                if matches!(read.kinds[i - 1], Kind::Header { .. } | Kind::Clock)
+                    && linkedin::reaction_bar_at(lines, i)
+                {
+                    read.kinds[i..i + bar].fill_with(|| Kind::Chrome);
+                }
+            }
+            let header = linkedin::header_block(lines, ctx, |i| {
+                read.starts_message(i) || read.is_divider(i)
+            });
+            if let Some((end, name)) = header {
+                read.kinds[..end].fill_with(|| Kind::Chrome);
+                read.participant = Some(name);
+            }
+        }
+        read
+    }
+
+    fn name_above_clock(&self, i: usize) -> Option<&'a str> {
+        name_above_clock(self.lines[i], self.kinds.get(i + 1), self.mode)
+    }
+
+    /// A sender line of any form except the single-spaced one, which needs known names.
+    fn starts_message(&self, i: usize) -> bool {
+        match self.kinds.get(i) {
+            Some(Kind::Header { .. } | Kind::Profile) => true,
+            Some(Kind::Text) => self.name_above_clock(i).is_some_and(looks_like_name),
+            _ => false,
+        }
+    }
+
+    /// The next line at or after `from` that is neither blank nor LinkedIn's own.
+    fn next_content(&self, from: usize) -> usize {
+        let mut next = from;
+        while matches!(self.kinds.get(next), Some(Kind::Blank | Kind::Chrome)) {
+            next += 1;
+        }
+        next
+    }
+
+    /// A short day label followed by a sender line.
+    fn is_divider(&self, i: usize) -> bool {
+        let line = self.lines[i];
+        matches!(self.kinds[i], Kind::Text)
+            && line.split_whitespace().count() <= 6
+            && self.starts_message(self.next_content(i + 1))
+            && is_day_label(line)
+    }
+}
+
+pub(super) fn score(lines: &[&str], mode: Mode, ctx: &Ctx) -> usize {
+    let read = Lines::read(lines, mode, ctx);
     let (mut headers, mut bracketed, mut linkedin_marks, mut ordinals) = (0, 0, 0, 0);
-    for (i, kind) in kinds.iter().enumerate() {
+    for (i, kind) in read.kinds.iter().enumerate() {
         match kind {
             Kind::Header { form, .. } => {
                 headers += 1;
                 match form {
                     Form::Bracketed => bracketed += 1,
-                    Form::SentTheFollowing => linkedin_marks += 1,
+                    Form::SentTheFollowing | Form::SpacedWithPronouns => linkedin_marks += 1,
                     Form::Spaced => {}
                 }
             }
-            Kind::Profile => linkedin_marks += 1,
+            Kind::Profile | Kind::Chrome => linkedin_marks += 1,
             Kind::Text => {
-                if name_above_clock(lines[i], kinds.get(i + 1)).is_some_and(looks_like_name) {
+                if read.name_above_clock(i).is_some_and(looks_like_name) {
                     headers += 1;
                 } else if lines[i].trim_end().ends_with(['h', 'd', 't'])
                     && lines[i].contains(',')
-                    && day_label(lines[i], NaiveDate::MIN).is_some()
+                    && is_day_label(lines[i])
                 {
                     ordinals += 1;
+                } else if mode == Mode::LinkedIn && linkedin::is_linkedin_day_label(lines[i]) {
+                    linkedin_marks += 1;
                 }
             }
             Kind::Blank | Kind::Clock => {}
         }
     }
     if headers == 0 {
-        return Scores {
-            slack: 0,
-            linkedin: 0,
-        };
+        return 0;
     }
-    Scores {
-        slack: headers * 6 + bracketed * 6 + ordinals * 2,
-        linkedin: headers * 6 + linkedin_marks * 10,
+    match mode {
+        Mode::Slack => headers * 6 + bracketed * 6 + ordinals * 2,
+        Mode::LinkedIn => headers * 6 + linkedin_marks * 10,
     }
 }
 
@@ -159,6 +257,8 @@ struct Reader<'c> {
     ctx: &'c mut Ctx,
     drafts: Vec<Draft>,
     day: Option<(String, NaiveDate)>,
+    /// How many messages were read before the first day divider.
+    before_first_day: Option<usize>,
 }
 
 impl Reader<'_> {
@@ -185,10 +285,16 @@ impl Reader<'_> {
             last.push_line(rest);
         }
     }
+
+    fn day(&mut self, label: &str, day: NaiveDate) {
+        self.before_first_day.get_or_insert(self.drafts.len());
+        self.day = Some((label.to_string(), day));
+    }
 }
 
-pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
-    let kinds: Vec<Kind> = lines.iter().map(|l| classify(l)).collect();
+pub(super) fn parse(lines: &[&str], ctx: &mut Ctx, mode: Mode) -> Vec<Draft> {
+    let read = Lines::read(lines, mode, ctx);
+    let kinds = &read.kinds;
     let mut known: HashSet<&str> = HashSet::new();
     for (i, kind) in kinds.iter().enumerate() {
         match kind {
@@ -197,7 +303,7 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             }
             // Directly under a header, `Thanks` above `10:30` is a reply, not a sender.
             Kind::Text if i == 0 || !matches!(kinds[i - 1], Kind::Clock | Kind::Header { .. }) => {
-                if let Some(name) = name_above_clock(lines[i], kinds.get(i + 1))
+                if let Some(name) = read.name_above_clock(i)
                     && looks_like_name(name)
                 {
                     known.insert(name);
@@ -210,17 +316,21 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
         match kinds.get(i) {
             Some(Kind::Header { .. } | Kind::Profile) => true,
             Some(Kind::Text) => {
-                name_above_clock(lines[i], kinds.get(i + 1)).is_some_and(|n| known.contains(n))
+                read.name_above_clock(i).is_some_and(|n| known.contains(n))
                     || single_space_header(lines[i], &known).is_some()
             }
             _ => false,
         }
     };
 
+    if let Some(name) = &read.participant {
+        ctx.participant = Some(name.clone());
+    }
     let mut reader = Reader {
         ctx,
         drafts: Vec::new(),
         day: None,
+        before_first_day: None,
     };
     let mut skipped: Option<(usize, usize)> = None;
     let mut i = 0;
@@ -230,7 +340,7 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             Kind::Header {
                 name, time, rest, ..
             } => reader.header(name, time, rest),
-            Kind::Profile => {}
+            Kind::Profile | Kind::Chrome => {}
             Kind::Clock => match reader.drafts.last_mut() {
                 Some(last) if last.is_blank() && last.time.is_empty() => {
                     let day = reader.day.as_ref().map(|d| d.1);
@@ -248,11 +358,11 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             Kind::Text => {
                 // A header whose message is still empty is followed by its text, not by
                 // another sender (unless it repeats the same name).
-                let awaiting_text = reader
-                    .drafts
-                    .last()
-                    .is_some_and(|d| d.is_blank() && d.sender != line.trim());
-                if let Some(name) = name_above_clock(line, kinds.get(i + 1))
+                let awaiting_text = reader.drafts.last().is_some_and(|d| {
+                    d.is_blank() && d.sender != read.name_above_clock(i).unwrap_or(line.trim())
+                });
+                if let Some(name) = read
+                    .name_above_clock(i)
                     .filter(|n| !awaiting_text && (known.contains(n) || looks_like_name(n)))
                 {
                     reader.header(name, lines[i + 1].trim(), "");
@@ -264,15 +374,12 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
                     i += 1;
                     continue;
                 }
-                let mut next = i + 1;
-                while matches!(kinds.get(next), Some(Kind::Blank)) {
-                    next += 1;
-                }
-                let as_day = (line.split_whitespace().count() <= 6 && starts_message(next))
-                    .then(|| day_label(line, reader.ctx.reference))
-                    .flatten();
+                let as_day = (line.split_whitespace().count() <= 6
+                    && starts_message(read.next_content(i + 1)))
+                .then(|| day_label(line, reader.ctx.reference))
+                .flatten();
                 if let Some(day) = as_day {
-                    reader.day = Some((line.trim().to_string(), day));
+                    reader.day(line.trim(), day);
                     i += 1;
                     continue;
                 }
@@ -288,7 +395,14 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
         }
         i += 1;
     }
-    let drafts = reader.drafts;
+    let mut drafts = reader.drafts;
+    // Their day is before the first divider's, and which one is not known: a reference-day
+    // timestamp would sort them after the messages below them.
+    if let Some(count) = reader.before_first_day {
+        for draft in &mut drafts[..count] {
+            draft.timestamp = None;
+        }
+    }
     if let (Some((first, count)), false) = (skipped, drafts.is_empty()) {
         let text = excerpt(lines[first - 1]);
         ctx.warn(

@@ -84,6 +84,26 @@ fn parsed_messages_serialise_with_storage_timestamps() {
     assert_eq!(json["messages"][0]["message_id"], serde_json::Value::Null);
 }
 
+#[test]
+fn suggested_thread_name_is_the_other_sender_who_wrote_most() {
+    let parsed = read(
+        "Ben: hi\nCarla: hey\nAnna: hello\nCarla: so?\nAnna: ok",
+        None,
+        &["anna"],
+    );
+    assert_eq!(parsed.suggested_thread_name.as_deref(), Some("Carla"));
+    let parsed = read("Ben: hi\nCarla: hey\nAnna: hello", None, &["anna"]);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Ben"),
+        "a tie goes to the first"
+    );
+    let parsed = read("Anna: note to self\nAnna: another", None, &["anna"]);
+    assert_eq!(parsed.suggested_thread_name, None);
+    let parsed = read("just some thoughts", None, &[]);
+    assert_eq!(parsed.suggested_thread_name, None, "\"Them\" names nobody");
+}
+
 // ---------------------------------------------------------------- plain
 
 #[test]
@@ -273,6 +293,64 @@ fn linkedin_name_and_time_on_separate_lines_are_one_header() {
     assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 23, 10, 20, 0));
 }
 
+#[test]
+fn linkedin_conversation_header_is_the_other_participant_and_not_a_message() {
+    let input = "Daniel Weber\n(He/Him)\nSenior Engineering Manager at Acme GmbH\nActive 2h ago\n\nNov 24\nDaniel Weber  8:48 PM\nHi Anna!\nAnna Schmidt  9:02 PM\nHi Daniel\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(parsed.format, Format::LinkedIn);
+    assert_eq!(senders(&parsed), ["Daniel Weber", "Anna Schmidt"]);
+    assert_eq!(contents(&parsed), ["Hi Anna!", "Hi Daniel"]);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Daniel Weber")
+    );
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+
+    // Without pronouns or presence, a headline-shaped line still makes it a header.
+    let input =
+        "Daniel Weber\nFounder | Rust consulting\n\nToday\nDaniel Weber  8:48 AM\nHi Anna!\n";
+    let parsed = read(input, Some(Format::LinkedIn), &["Anna Schmidt"]);
+    assert_eq!(contents(&parsed), ["Hi Anna!"]);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Daniel Weber")
+    );
+}
+
+#[test]
+fn linkedin_undated_block_before_the_first_message_that_is_no_header_stays_first() {
+    let input = "Daniel Weber\nQuick question about the offer\n\nToday\nAnna Schmidt  9:02 AM\nSure, go ahead\nDaniel Weber  9:05 AM\nIs the price final?\n";
+    let parsed = read(input, Some(Format::LinkedIn), &["Anna Schmidt"]);
+    assert_eq!(
+        senders(&parsed),
+        ["Daniel Weber", "Anna Schmidt", "Daniel Weber"]
+    );
+    assert_eq!(parsed.messages[0].content, "Quick question about the offer");
+    assert_eq!(parsed.messages[0].timestamp, None);
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 25, 9, 2, 0));
+}
+
+#[test]
+fn linkedin_message_above_the_first_day_divider_keeps_its_time_but_no_timestamp() {
+    let input = "Sofia Lindqvist  10:54 PM\nSounds good, talk then!\n\nNov 23\nAnna Schmidt  9:10 AM\nHi Sofia, running five minutes late.\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(parsed.format, Format::LinkedIn);
+    assert_eq!(senders(&parsed), ["Sofia Lindqvist", "Anna Schmidt"]);
+    assert_eq!(parsed.messages[0].time, "10:54 PM");
+    assert_eq!(parsed.messages[0].timestamp, None);
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 23, 9, 10, 0));
+}
+
+#[test]
+fn linkedin_profile_links_pronouns_and_receipts_never_become_messages() {
+    let input = "Anna Schmidt sent the following messages at 9:02 AM\nView Anna’s profileAnna Schmidt\nAnna Schmidt  9:02 AM\nSee you then!\nSeen by Daniel Weber at 9:10 AM.\nDaniel Weber sent the following message at 9:12 AM\nView Daniel’s profileDaniel Weber\nDaniel Weber (He/Him)  9:12 AM\n👍 great\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(parsed.format, Format::LinkedIn);
+    assert_eq!(senders(&parsed), ["Anna Schmidt", "Daniel Weber"]);
+    assert_eq!(contents(&parsed), ["See you then!", "👍 great"]);
+    assert!(parsed.messages[0].is_mine && !parsed.messages[1].is_mine);
+}
+
 // ---------------------------------------------------------------- slack
 
 #[test]
@@ -305,10 +383,18 @@ fn slack_bracketed_times_and_time_only_messages_parse() {
 
 #[test]
 fn slack_without_day_dividers_uses_the_reference_date_and_a_text_line_saying_today_stays_text() {
+    let parsed = read("Anna\t14:00\nis it today?\nBen  14:02\nyes\n", None, &[]);
+    assert_eq!(parsed.messages[0].timestamp, at(2026, 11, 25, 14, 0, 0));
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 25, 14, 2, 0));
+
     let input = "Anna\t14:00\nis it today?\nToday\nBen  14:02\nyes\n";
     let parsed = read(input, Some(Format::Slack), &[]);
     assert_eq!(senders(&parsed), ["Anna", "Ben"]);
-    assert_eq!(parsed.messages[0].timestamp, at(2026, 11, 25, 14, 0, 0));
+    // Above the first divider the day is an earlier, unknown one: the time is kept, the
+    // timestamp is not guessed (the reference day would sort it after later messages).
+    assert_eq!(parsed.messages[0].time, "14:00");
+    assert_eq!(parsed.messages[0].timestamp, None);
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 25, 14, 2, 0));
     // "Today" directly before a header is a divider, so it is not content.
     assert_eq!(parsed.messages[0].content, "is it today?");
     assert_eq!(parsed.messages[1].date, "Today");

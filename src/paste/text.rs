@@ -14,6 +14,9 @@ pub(super) struct Ctx {
     /// Lower-cased once so that matching thousands of messages does not re-allocate per name.
     pub my_names: Vec<String>,
     pub first_my_name: Option<String>,
+    /// The other person, when the format names them apart from the messages (LinkedIn's
+    /// conversation header, the other side of an email).
+    pub participant: Option<String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -33,6 +36,7 @@ impl Ctx {
             reference,
             my_names,
             first_my_name,
+            participant: None,
             warnings: Vec::new(),
         }
     }
@@ -305,6 +309,14 @@ pub(super) fn day_label(raw: &str, reference: NaiveDate) -> Option<NaiveDate> {
         return None;
     }
     parse_date(text, reference)
+}
+
+/// Whether `raw` is a day label at all, whatever day it names. (A reference such as
+/// `NaiveDate::MIN` would reject every month-day label: the year before it does not exist.)
+pub(super) fn is_day_label(raw: &str) -> bool {
+    // A leap year, so that `Feb 29` is a day too.
+    let any_day = NaiveDate::from_ymd_opt(2000, 6, 15).expect("a valid date");
+    day_label(raw, any_day).is_some()
 }
 
 /// Splits a header value such as `Monday, November 24, 2026 10:15 AM` or
