@@ -29,6 +29,7 @@ mod email;
 mod json;
 mod linkedin;
 mod plain;
+mod salutation;
 mod text;
 mod whatsapp;
 

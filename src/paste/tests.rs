@@ -462,6 +462,85 @@ fn outlook_block_without_marker_after_a_reply_starts_the_older_message() {
     assert!(parsed.messages[1].is_mine);
 }
 
+#[test]
+fn top_email_answering_the_user_is_from_the_other_side_named_by_the_chain() {
+    let input = "Hi Anna,\nWednesday works.\n\nBest regards,\nThomas\n\nOn Tue, 24 Nov 2026 at 10:15, Anna Schmidt <anna@example.com> wrote:\n> Hi Thomas, does Wednesday work?\n>\n> On Mon, 23 Nov 2026 at 17:42, Thomas Berger <thomas@example.org> wrote:\n>> Shall we meet?\n";
+    let parsed = read(input, None, &["Anna Schmidt", "anna"]);
+    assert_eq!(
+        senders(&parsed),
+        ["Thomas Berger", "Anna Schmidt", "Thomas Berger"]
+    );
+    let mine: Vec<bool> = parsed.messages.iter().map(|m| m.is_mine).collect();
+    assert_eq!(mine, [false, true, false]);
+    assert_eq!(parsed.messages[2].timestamp, None);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Thomas Berger")
+    );
+}
+
+#[test]
+fn top_email_sender_falls_back_to_the_signature_then_to_whom_the_user_greeted() {
+    let me = ["anna@example.com"];
+    let signed = "Sure, see you then.\n\nCheers,\nKarim\n\nOn Tue, Nov 24, 2026 at 9:12 AM Anna <anna@example.com> wrote:\n> Coffee tomorrow?\n";
+    let parsed = read(signed, None, &me);
+    assert_eq!(senders(&parsed), ["Anna", "Karim"]);
+    assert!(!parsed.messages[1].is_mine);
+
+    let unsigned = "Sure, see you then.\n\nOn Tue, Nov 24, 2026 at 9:12 AM Anna <anna@example.com> wrote:\n> Hi Karim, coffee tomorrow?\n";
+    let parsed = read(unsigned, None, &me);
+    assert_eq!(senders(&parsed), ["Anna", "Karim"]);
+
+    let nothing =
+        "Sure.\n\nOn Tue, Nov 24, 2026 at 9:12 AM Anna <anna@example.com> wrote:\n> Coffee?\n";
+    assert_eq!(senders(&read(nothing, None, &me)), ["Anna", "Them"]);
+}
+
+#[test]
+fn top_email_greeting_or_signature_decides_when_the_quoted_sender_is_not_the_user() {
+    let below = "\n\nOn Mon, Nov 23, 2026 at 5:00 PM Jonas Keller <jonas@example.net> wrote:\n> The SSO setup fails.\n";
+    let me = ["Anna Schmidt", "anna"];
+    let to_me = format!("Hi Anna,\ncan you help Jonas?{below}");
+    let parsed = read(&to_me, None, &me);
+    assert!(!parsed.messages[1].is_mine, "greets the user");
+    assert_eq!(
+        parsed.messages[1].sender, "Jonas Keller",
+        "no signature: the other sender"
+    );
+
+    let signed_by_other = format!("FYI, see below.\n\nThanks, Maria{below}");
+    let parsed = read(&signed_by_other, None, &me);
+    assert_eq!(parsed.messages[1].sender, "Maria");
+    assert!(!parsed.messages[1].is_mine);
+
+    let mine = format!("Hi Jonas,\nI will look into it today.\n\nBest,\nAnnie{below}");
+    assert!(
+        read(&mine, None, &me).messages[1].is_mine,
+        "greets someone else"
+    );
+
+    let plain_reply = format!("Looking into it.{below}");
+    assert!(read(&plain_reply, None, &me).messages[1].is_mine);
+}
+
+#[test]
+fn top_email_signed_by_the_user_stays_theirs_even_above_their_own_message() {
+    let input = "Just bumping this up.\n\nBest,\nAnna\n\nOn Mon, Nov 23, 2026 at 5:00 PM Anna Schmidt <anna@example.com> wrote:\n> Hi Thomas, any news on the offer?\n";
+    let parsed = read(input, None, &["Anna Schmidt", "anna"]);
+    assert_eq!(senders(&parsed), ["Anna Schmidt", "Anna Schmidt"]);
+    assert!(parsed.messages.iter().all(|m| m.is_mine));
+    assert_eq!(parsed.suggested_thread_name, None);
+}
+
+#[test]
+fn top_email_above_an_outlook_block_from_the_user_is_a_reply_to_them() {
+    let input = "Hi Anna,\nthe PO number is 4500-2231.\n\nKind regards,\nJulia Novak\n\nFrom: Anna Schmidt <anna@example.com>\nSent: Monday, November 23, 2026 11:30 AM\nTo: Julia Novak <julia@contoso.example>\nSubject: PO number\n\nHi Julia, which PO number should the invoice carry?\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(senders(&parsed), ["Anna Schmidt", "Julia Novak"]);
+    assert!(parsed.messages[0].is_mine && !parsed.messages[1].is_mine);
+    assert_eq!(parsed.suggested_thread_name.as_deref(), Some("Julia Novak"));
+}
+
 // ---------------------------------------------------------------- json
 
 #[test]

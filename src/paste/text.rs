@@ -48,6 +48,23 @@ impl Ctx {
             && self.my_names.iter().any(|m| *m == name.to_lowercase())
     }
 
+    /// Like [`Ctx::is_me`], but also true for the first or last word of one of my names, as
+    /// a greeting (`Hi Anna`, `Dear Ms Schmidt`) or a sign-off (`Best, Anna`) uses them, and
+    /// for the first part of an address among them (`anna` for `anna.schmidt@example.com`).
+    pub fn is_me_loosely(&self, name: &str) -> bool {
+        let name = name.trim().to_lowercase();
+        let name = name.as_str();
+        !name.is_empty()
+            && self.my_names.iter().any(|mine| {
+                let mut words = mine.split_whitespace();
+                let (first, last) = (words.next(), words.next_back());
+                let local = mine
+                    .split_once('@')
+                    .and_then(|(local, _)| local.split(['.', '_', '-']).next());
+                mine == name || first == Some(name) || last == Some(name) || local == Some(name)
+            })
+    }
+
     pub fn warn(&mut self, line: usize, message: impl Into<String>) {
         self.warnings.push(Warning {
             line,
