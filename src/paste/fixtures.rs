@@ -65,7 +65,15 @@ fn differences(expected: &Value, parsed: &Parsed) -> Vec<String> {
             diff.push(format!("{at}: expected an object"));
             continue;
         };
-        for key in ["sender", "content", "is_mine", "date", "time", "timestamp"] {
+        for key in [
+            "sender",
+            "content",
+            "is_mine",
+            "date",
+            "time",
+            "timestamp",
+            "message_id",
+        ] {
             check(&mut diff, &at, want, key, &got[key]);
         }
     }
@@ -108,7 +116,7 @@ fn every_fixture_reads_as_its_expected_file_says() {
         .filter(|path| path.extension().is_some_and(|e| e == "txt"))
         .collect();
     names.sort();
-    assert!(names.len() >= 3, "only {} fixtures found", names.len());
+    assert!(names.len() >= 13, "only {} fixtures found", names.len());
 
     let mut report = String::new();
     for text_path in &names {
