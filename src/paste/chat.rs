@@ -31,7 +31,7 @@ pub(super) enum Mode {
     LinkedIn,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
     Spaced,
     /// `Daniel Weber (He/Him)  8:48 PM`: only LinkedIn shows pronouns there.
@@ -40,6 +40,7 @@ enum Form {
     SentTheFollowing,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind<'a> {
     Blank,
     Header {
@@ -54,6 +55,15 @@ enum Kind<'a> {
     Chrome,
     Clock,
     Text,
+}
+
+/// Only lines like these read differently in LinkedIn mode (see `classify`), so scoring
+/// both modes classifies every other line once.
+fn linkedin_may_differ(t: &str) -> bool {
+    t.starts_with("Seen by ")
+        || t.starts_with("sent the following message")
+        || t.starts_with("View ")
+        || t.contains('(')
 }
 
 fn classify(line: &str, mode: Mode) -> Kind<'_> {
@@ -157,9 +167,25 @@ struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     fn read(lines: &'a [&'a str], mode: Mode, ctx: &Ctx) -> Self {
+        let kinds = lines.iter().map(|l| classify(l, mode)).collect();
+        Self::with_kinds(lines, kinds, mode, ctx)
+    }
+
+    /// Reads in LinkedIn mode what `slack` has read in Slack mode.
+    fn linkedin_from(slack: &Lines<'a>, ctx: &Ctx) -> Self {
+        let kinds = (slack.lines.iter().zip(&slack.kinds))
+            .map(|(line, kind)| match linkedin_may_differ(line.trim()) {
+                true => classify(line, Mode::LinkedIn),
+                false => *kind,
+            })
+            .collect();
+        Self::with_kinds(slack.lines, kinds, Mode::LinkedIn, ctx)
+    }
+
+    fn with_kinds(lines: &'a [&'a str], kinds: Vec<Kind<'a>>, mode: Mode, ctx: &Ctx) -> Self {
         let mut read = Lines {
             lines,
-            kinds: lines.iter().map(|l| classify(l, mode)).collect(),
+            kinds,
             mode,
             participant: None,
         };
@@ -170,6 +196,13 @@ impl<'a> Lines<'a> {
                     && linkedin::reaction_bar_at(lines, i)
                 {
                     read.kinds[i..i + bar].fill_with(|| Kind::Chrome);
+                }
+                // `View Daniel’s profile`, then `Daniel Weber` on its own line: the link's
+                // name, shown again in the sender line below it.
+                if matches!(read.kinds[i - 1], Kind::Profile)
+                    && matches!(read.kinds.get(i + 1), Some(Kind::Header { name, .. }) if *name == lines[i].trim())
+                {
+                    read.kinds[i] = Kind::Chrome;
                 }
             }
             let header = linkedin::header_block(lines, ctx, |i| {
@@ -215,8 +248,22 @@ impl<'a> Lines<'a> {
     }
 }
 
-pub(super) fn score(lines: &[&str], mode: Mode, ctx: &Ctx) -> usize {
-    let read = Lines::read(lines, mode, ctx);
+pub(super) struct Scores {
+    pub slack: usize,
+    pub linkedin: usize,
+}
+
+pub(super) fn score(lines: &[&str], ctx: &Ctx) -> Scores {
+    let slack = Lines::read(lines, Mode::Slack, ctx);
+    let linkedin = Lines::linkedin_from(&slack, ctx);
+    Scores {
+        slack: score_mode(&slack),
+        linkedin: score_mode(&linkedin),
+    }
+}
+
+fn score_mode(read: &Lines) -> usize {
+    let (lines, mode) = (read.lines, read.mode);
     let (mut headers, mut bracketed, mut linkedin_marks, mut ordinals) = (0, 0, 0, 0);
     for (i, kind) in read.kinds.iter().enumerate() {
         match kind {
@@ -413,4 +460,46 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx, mode: Mode) -> Vec<Draft> {
         );
     }
     drafts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_not_flagged_as_linkedin_like_read_the_same_in_both_modes() {
+        let lines = [
+            "Daniel Weber  8:48 PM",
+            "Anna [10:15 AM] hi",
+            "Anna Schmidt sent the following message at 10:15 AM",
+            "Seen by",
+            "Active now",
+            "8:48 PM",
+            "",
+            "Hi Anna, see you at 10:30",
+            "👏",
+        ];
+        for line in lines {
+            assert!(
+                !linkedin_may_differ(line.trim()) || line.is_empty(),
+                "{line}"
+            );
+            assert_eq!(
+                classify(line, Mode::Slack),
+                classify(line, Mode::LinkedIn),
+                "{line}"
+            );
+        }
+        for line in [
+            "Daniel Weber (He/Him)  8:48 PM",
+            "View Anna’s profileAnna Schmidt",
+        ] {
+            assert!(linkedin_may_differ(line));
+            assert_ne!(
+                classify(line, Mode::Slack),
+                classify(line, Mode::LinkedIn),
+                "{line}"
+            );
+        }
+    }
 }

@@ -203,7 +203,8 @@ pub(super) fn header_block(
 /// `Monday, November 24th`), and a copy often keeps their upper case (`NOV 24`, `TODAY`).
 pub(super) fn is_linkedin_day_label(line: &str) -> bool {
     let t = line.trim();
-    if t.split_whitespace().count() > 3 || !is_day_label(t) {
+    // `WEDNESDAY` and `Nov 24, 2025` are the longest; most lines stop here.
+    if t.len() > 16 || t.split_whitespace().count() > 3 || !is_day_label(t) {
         return false;
     }
     let upper = t.chars().any(char::is_alphabetic)

@@ -289,14 +289,12 @@ pub fn detect(input: &str) -> Format {
 }
 
 fn detect_lines(lines: &[&str], ctx: &Ctx) -> Format {
+    let chat = chat::score(lines, ctx);
     let scores = [
         (Format::WhatsApp, whatsapp::score(lines)),
         (Format::Email, email::score(lines)),
-        (Format::Slack, chat::score(lines, chat::Mode::Slack, ctx)),
-        (
-            Format::LinkedIn,
-            chat::score(lines, chat::Mode::LinkedIn, ctx),
-        ),
+        (Format::Slack, chat.slack),
+        (Format::LinkedIn, chat.linkedin),
         (Format::Plain, plain::score(lines, ctx)),
     ];
     let mut best = (Format::Plain, 0);

@@ -349,6 +349,13 @@ fn linkedin_profile_links_pronouns_and_receipts_never_become_messages() {
     assert_eq!(senders(&parsed), ["Anna Schmidt", "Daniel Weber"]);
     assert_eq!(contents(&parsed), ["See you then!", "👍 great"]);
     assert!(parsed.messages[0].is_mine && !parsed.messages[1].is_mine);
+
+    // The link text and the name on lines of their own.
+    let input = "Today\nView Daniel’s profile\nDaniel Weber\nDaniel Weber  8:48 AM\nHi Anna\n";
+    let parsed = read(input, Some(Format::LinkedIn), &["Anna Schmidt"]);
+    assert_eq!(senders(&parsed), ["Daniel Weber"]);
+    assert_eq!(contents(&parsed), ["Hi Anna"]);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
 }
 
 // ---------------------------------------------------------------- slack
