@@ -4,10 +4,26 @@
 //!
 //! The chain is peeled from the top: the text above the first boundary is one message, the
 //! boundary names the sender of what follows, one level of quoting is removed, and the rest
-//! is read the same way. Messages come out oldest first. The top message's sender is only
-//! known from a `From:` block above it; otherwise it is the user (their first name, or
-//! "Me"). Signatures stay in the content.
+//! is read the same way. Messages come out oldest first. Signatures stay in the content.
+//!
+//! The top message's sender is known from a `From:` block above it. Without one, it is
+//! worked out from the chain, since the user pastes both mail they received (to answer it)
+//! and mail they sent:
+//!
+//! 1. signed with one of the user's names (`Best,` / `Anna`): the user's;
+//! 2. the message below it is the user's (`On …, Anna Schmidt <…> wrote:`): a reply to the
+//!    user, so the other side's;
+//! 3. greeting one of the user's names (`Hi Anna,`): written to the user, the other side's;
+//! 4. greeting someone else by name (`Hi Thomas,`): the user's;
+//! 5. signed with another name: the other side's;
+//! 6. otherwise the user's (a reply to whoever is quoted below).
+//!
+//! The user's message is sent by their first name (or "Me"). The other side's is sent by the
+//! person in the chain whose name it is signed with, else by that signature name, else by
+//! the newest other sender in the chain, else by whom the user's own message below greets,
+//! else by "Them".
 
+use super::salutation;
 use super::text::{Ctx, Draft, day_label, is_blank, split_date_time, stamp};
 
 #[derive(Default)]
@@ -262,11 +278,13 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
     let mut v = View { lines, depth: 0 };
     let mut drafts = Vec::new();
     let mut base = 0;
+    let mut headerless_top = false;
     loop {
         let mut start = (base..v.len())
             .find(|&i| !is_blank(v.at(i)))
             .unwrap_or(v.len());
-        if base == 0 && start < v.len() && starts_outlook_block(&v, start) {
+        let top = base == 0;
+        if top && start < v.len() && starts_outlook_block(&v, start) {
             let (header_who, end) = outlook_block(&v, start);
             who = header_who;
             start = end;
@@ -275,6 +293,9 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
         let end = boundary.as_ref().map_or(v.len(), |(at, _)| *at);
         let content = start.min(end)..end;
         if content.clone().any(|i| !is_blank(v.at(i))) {
+            if top {
+                headerless_top = who.mine;
+            }
             drafts.push(draft(&who, &v, content, ctx));
         }
         let Some((_, boundary)) = boundary else {
@@ -298,6 +319,81 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             v.depth += 1;
         }
     }
+    if headerless_top {
+        attribute_top(&mut drafts, ctx);
+    }
+    ctx.participant = drafts
+        .iter()
+        .find(|d| !is_mine(d, ctx) && d.sender != "Unknown")
+        .map(|d| d.sender.clone());
     drafts.reverse();
     drafts
+}
+
+fn is_mine(draft: &Draft, ctx: &Ctx) -> bool {
+    draft.mine || ctx.is_me(&draft.sender) || draft.address.as_deref().is_some_and(|a| ctx.is_me(a))
+}
+
+/// `Thomas` signs for `Thomas Berger` and for `thomas.berger@example.org`.
+fn signs_for(signature: &str, sender: &str) -> bool {
+    let signature = signature.to_lowercase();
+    let sender = sender.to_lowercase();
+    let first_word = sender.split_whitespace().next().unwrap_or("");
+    let local_part = sender.split_once('@').map_or("", |(local, _)| {
+        local.split(['.', '_', '-']).next().unwrap_or("")
+    });
+    sender == signature || first_word == signature || local_part == signature
+}
+
+/// Decides who wrote the top message, which has no header of its own (newest first in
+/// `drafts`; see the module comment for the rules).
+fn attribute_top(drafts: &mut [Draft], ctx: &Ctx) {
+    let Some((top, older)) = drafts.split_first_mut() else {
+        return;
+    };
+    let lines: Vec<&str> = top.content.lines().collect();
+    let signature = salutation::signed(&lines);
+    let greeted = salutation::greeted(&lines);
+    let below_is_mine = older.first().is_some_and(|d| is_mine(d, ctx));
+    let mine = match signature {
+        Some(name) if ctx.is_me_loosely(name) => true,
+        _ if below_is_mine => false,
+        _ if greeted.iter().any(|n| ctx.is_me_loosely(n)) => false,
+        _ if !greeted.is_empty() => true,
+        Some(_) => false,
+        None => true,
+    };
+    if mine {
+        return;
+    }
+    let others: Vec<&Draft> = older
+        .iter()
+        .filter(|d| !is_mine(d, ctx) && d.sender != "Unknown")
+        .collect();
+    let (sender, address) = match signature {
+        Some(signature) => others
+            .iter()
+            .find(|d| {
+                signs_for(signature, &d.sender)
+                    || d.address
+                        .as_deref()
+                        .is_some_and(|a| signs_for(signature, a))
+            })
+            .map_or((signature.to_string(), None), |d| {
+                (d.sender.clone(), d.address.clone())
+            }),
+        None => match others.first() {
+            Some(d) => (d.sender.clone(), d.address.clone()),
+            None => {
+                let greeted_by_me = older.iter().find(|d| is_mine(d, ctx)).and_then(|d| {
+                    let lines: Vec<&str> = d.content.lines().collect();
+                    salutation::greeted(&lines).first().map(|n| n.to_string())
+                });
+                (greeted_by_me.unwrap_or_else(|| "Them".to_string()), None)
+            }
+        },
+    };
+    top.sender = sender;
+    top.address = address;
+    top.mine = false;
 }

@@ -11,24 +11,34 @@
 //! * **Email**: `On … wrote:` attributions, Outlook `From:`/`Sent:` blocks and
 //!   `-----Original Message-----` markers; `>` quoting is peeled level by level.
 //! * **Slack** and **LinkedIn**: a sender line with a clock time (`Name  10:15 AM`,
-//!   `Name [10:15 AM]`, or the time on the next line) and day dividers. LinkedIn's
-//!   `… sent the following message at …` and `View …'s profile` lines tip the score to it.
-//!   Lines after a header up to the next header form one message, so consecutive messages
-//!   that LinkedIn or Slack show without repeating the name are grouped into one.
+//!   `Name [10:15 AM]`, or the time on the next line) and day dividers. LinkedIn's own
+//!   lines (the conversation header, `… sent the following message at …`,
+//!   `View …'s profile`, pronouns after names, `Seen by …`, `Nov 24` dividers) tip the score
+//!   to it, and only the LinkedIn reader sets them aside. Lines after a header up to the
+//!   next header form one message, so consecutive messages that LinkedIn or Slack show
+//!   without repeating the name are grouped into one.
 //! * **Plain**: `Name: text` lines, continuation lines join the message above.
 //!
 //! Text in which no sender can be found becomes one message from "Them", with a warning.
+//!
+//! Messages come out in the order of the conversation, oldest first. A message whose day is
+//! not known has no timestamp and keeps its place among the others.
 
 mod chat;
 mod email;
 mod json;
+mod linkedin;
 mod plain;
+mod salutation;
 mod text;
 mod whatsapp;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod props;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -158,6 +168,10 @@ pub struct Parsed {
     /// Oldest first.
     pub messages: Vec<ParsedMessage>,
     pub warnings: Vec<Warning>,
+    /// A name for the thread: the other participant (the name in LinkedIn's conversation
+    /// header, the other side of an email), else the sender who wrote most that is not the
+    /// user. `None` when every message is the user's or no sender was found.
+    pub suggested_thread_name: Option<String>,
 }
 
 /// Why a paste could not be read at all.
@@ -212,7 +226,8 @@ pub fn parse(input: &str, options: &ParseOptions) -> Result<Parsed, PasteError> 
         // Json only gets here after falling back, and detection never answers Json.
         Format::Plain | Format::Json => plain::parse(&lines, &mut ctx),
         Format::WhatsApp => whatsapp::parse(&lines, &mut ctx),
-        Format::LinkedIn | Format::Slack => chat::parse(&lines, &mut ctx),
+        Format::LinkedIn => chat::parse(&lines, &mut ctx, chat::Mode::LinkedIn),
+        Format::Slack => chat::parse(&lines, &mut ctx, chat::Mode::Slack),
         Format::Email => email::parse(&lines, &mut ctx),
     };
     if drafts.is_empty() {
@@ -226,18 +241,41 @@ pub fn parse(input: &str, options: &ParseOptions) -> Result<Parsed, PasteError> 
         for line in &lines {
             whole.push_line(line);
         }
-        return Ok(finish(Format::Plain, vec![whole], ctx));
+        let mut parsed = finish(Format::Plain, vec![whole], ctx);
+        // "Them" stands for nobody in particular.
+        parsed.suggested_thread_name = None;
+        return Ok(parsed);
     }
     Ok(finish(format, drafts, ctx))
 }
 
 fn finish(format: Format, drafts: Vec<text::Draft>, ctx: Ctx) -> Parsed {
-    let messages = drafts.into_iter().map(|d| d.finish(&ctx)).collect();
+    let messages: Vec<ParsedMessage> = drafts.into_iter().map(|d| d.finish(&ctx)).collect();
+    let suggested_thread_name = ctx
+        .participant
+        .clone()
+        .or_else(|| most_frequent_other_sender(&messages));
     Parsed {
         format,
         messages,
         warnings: ctx.warnings,
+        suggested_thread_name,
     }
+}
+
+/// The sender of most messages that are not the user's; on a tie, the one seen first.
+fn most_frequent_other_sender(messages: &[ParsedMessage]) -> Option<String> {
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (index, message) in messages.iter().enumerate().filter(|(_, m)| !m.is_mine) {
+        let sender = message.sender.trim();
+        if !sender.is_empty() {
+            counts.entry(sender).or_insert((0, index)).0 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(_, (count, first))| (count, std::cmp::Reverse(first)))
+        .map(|(name, _)| name.to_string())
 }
 
 /// Guesses the format of a paste. Text that fits nothing is Plain.
@@ -251,7 +289,7 @@ pub fn detect(input: &str) -> Format {
 }
 
 fn detect_lines(lines: &[&str], ctx: &Ctx) -> Format {
-    let chat = chat::score(lines);
+    let chat = chat::score(lines, ctx);
     let scores = [
         (Format::WhatsApp, whatsapp::score(lines)),
         (Format::Email, email::score(lines)),

@@ -84,6 +84,26 @@ fn parsed_messages_serialise_with_storage_timestamps() {
     assert_eq!(json["messages"][0]["message_id"], serde_json::Value::Null);
 }
 
+#[test]
+fn suggested_thread_name_is_the_other_sender_who_wrote_most() {
+    let parsed = read(
+        "Ben: hi\nCarla: hey\nAnna: hello\nCarla: so?\nAnna: ok",
+        None,
+        &["anna"],
+    );
+    assert_eq!(parsed.suggested_thread_name.as_deref(), Some("Carla"));
+    let parsed = read("Ben: hi\nCarla: hey\nAnna: hello", None, &["anna"]);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Ben"),
+        "a tie goes to the first"
+    );
+    let parsed = read("Anna: note to self\nAnna: another", None, &["anna"]);
+    assert_eq!(parsed.suggested_thread_name, None);
+    let parsed = read("just some thoughts", None, &[]);
+    assert_eq!(parsed.suggested_thread_name, None, "\"Them\" names nobody");
+}
+
 // ---------------------------------------------------------------- plain
 
 #[test]
@@ -273,6 +293,71 @@ fn linkedin_name_and_time_on_separate_lines_are_one_header() {
     assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 23, 10, 20, 0));
 }
 
+#[test]
+fn linkedin_conversation_header_is_the_other_participant_and_not_a_message() {
+    let input = "Daniel Weber\n(He/Him)\nSenior Engineering Manager at Acme GmbH\nActive 2h ago\n\nNov 24\nDaniel Weber  8:48 PM\nHi Anna!\nAnna Schmidt  9:02 PM\nHi Daniel\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(parsed.format, Format::LinkedIn);
+    assert_eq!(senders(&parsed), ["Daniel Weber", "Anna Schmidt"]);
+    assert_eq!(contents(&parsed), ["Hi Anna!", "Hi Daniel"]);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Daniel Weber")
+    );
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+
+    // Without pronouns or presence, a headline-shaped line still makes it a header.
+    let input =
+        "Daniel Weber\nFounder | Rust consulting\n\nToday\nDaniel Weber  8:48 AM\nHi Anna!\n";
+    let parsed = read(input, Some(Format::LinkedIn), &["Anna Schmidt"]);
+    assert_eq!(contents(&parsed), ["Hi Anna!"]);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Daniel Weber")
+    );
+}
+
+#[test]
+fn linkedin_undated_block_before_the_first_message_that_is_no_header_stays_first() {
+    let input = "Daniel Weber\nQuick question about the offer\n\nToday\nAnna Schmidt  9:02 AM\nSure, go ahead\nDaniel Weber  9:05 AM\nIs the price final?\n";
+    let parsed = read(input, Some(Format::LinkedIn), &["Anna Schmidt"]);
+    assert_eq!(
+        senders(&parsed),
+        ["Daniel Weber", "Anna Schmidt", "Daniel Weber"]
+    );
+    assert_eq!(parsed.messages[0].content, "Quick question about the offer");
+    assert_eq!(parsed.messages[0].timestamp, None);
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 25, 9, 2, 0));
+}
+
+#[test]
+fn linkedin_message_above_the_first_day_divider_keeps_its_time_but_no_timestamp() {
+    let input = "Sofia Lindqvist  10:54 PM\nSounds good, talk then!\n\nNov 23\nAnna Schmidt  9:10 AM\nHi Sofia, running five minutes late.\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(parsed.format, Format::LinkedIn);
+    assert_eq!(senders(&parsed), ["Sofia Lindqvist", "Anna Schmidt"]);
+    assert_eq!(parsed.messages[0].time, "10:54 PM");
+    assert_eq!(parsed.messages[0].timestamp, None);
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 23, 9, 10, 0));
+}
+
+#[test]
+fn linkedin_profile_links_pronouns_and_receipts_never_become_messages() {
+    let input = "Anna Schmidt sent the following messages at 9:02 AM\nView Anna’s profileAnna Schmidt\nAnna Schmidt  9:02 AM\nSee you then!\nSeen by Daniel Weber at 9:10 AM.\nDaniel Weber sent the following message at 9:12 AM\nView Daniel’s profileDaniel Weber\nDaniel Weber (He/Him)  9:12 AM\n👍 great\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(parsed.format, Format::LinkedIn);
+    assert_eq!(senders(&parsed), ["Anna Schmidt", "Daniel Weber"]);
+    assert_eq!(contents(&parsed), ["See you then!", "👍 great"]);
+    assert!(parsed.messages[0].is_mine && !parsed.messages[1].is_mine);
+
+    // The link text and the name on lines of their own.
+    let input = "Today\nView Daniel’s profile\nDaniel Weber\nDaniel Weber  8:48 AM\nHi Anna\n";
+    let parsed = read(input, Some(Format::LinkedIn), &["Anna Schmidt"]);
+    assert_eq!(senders(&parsed), ["Daniel Weber"]);
+    assert_eq!(contents(&parsed), ["Hi Anna"]);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
+
 // ---------------------------------------------------------------- slack
 
 #[test]
@@ -305,10 +390,18 @@ fn slack_bracketed_times_and_time_only_messages_parse() {
 
 #[test]
 fn slack_without_day_dividers_uses_the_reference_date_and_a_text_line_saying_today_stays_text() {
+    let parsed = read("Anna\t14:00\nis it today?\nBen  14:02\nyes\n", None, &[]);
+    assert_eq!(parsed.messages[0].timestamp, at(2026, 11, 25, 14, 0, 0));
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 25, 14, 2, 0));
+
     let input = "Anna\t14:00\nis it today?\nToday\nBen  14:02\nyes\n";
     let parsed = read(input, Some(Format::Slack), &[]);
     assert_eq!(senders(&parsed), ["Anna", "Ben"]);
-    assert_eq!(parsed.messages[0].timestamp, at(2026, 11, 25, 14, 0, 0));
+    // Above the first divider the day is an earlier, unknown one: the time is kept, the
+    // timestamp is not guessed (the reference day would sort it after later messages).
+    assert_eq!(parsed.messages[0].time, "14:00");
+    assert_eq!(parsed.messages[0].timestamp, None);
+    assert_eq!(parsed.messages[1].timestamp, at(2026, 11, 25, 14, 2, 0));
     // "Today" directly before a header is a divider, so it is not content.
     assert_eq!(parsed.messages[0].content, "is it today?");
     assert_eq!(parsed.messages[1].date, "Today");
@@ -374,6 +467,85 @@ fn outlook_block_without_marker_after_a_reply_starts_the_older_message() {
     assert_eq!(senders(&parsed), ["Ana García", "Tomás"]);
     assert_eq!(parsed.messages[0].timestamp, at(2026, 11, 24, 9, 12, 0));
     assert!(parsed.messages[1].is_mine);
+}
+
+#[test]
+fn top_email_answering_the_user_is_from_the_other_side_named_by_the_chain() {
+    let input = "Hi Anna,\nWednesday works.\n\nBest regards,\nThomas\n\nOn Tue, 24 Nov 2026 at 10:15, Anna Schmidt <anna@example.com> wrote:\n> Hi Thomas, does Wednesday work?\n>\n> On Mon, 23 Nov 2026 at 17:42, Thomas Berger <thomas@example.org> wrote:\n>> Shall we meet?\n";
+    let parsed = read(input, None, &["Anna Schmidt", "anna"]);
+    assert_eq!(
+        senders(&parsed),
+        ["Thomas Berger", "Anna Schmidt", "Thomas Berger"]
+    );
+    let mine: Vec<bool> = parsed.messages.iter().map(|m| m.is_mine).collect();
+    assert_eq!(mine, [false, true, false]);
+    assert_eq!(parsed.messages[2].timestamp, None);
+    assert_eq!(
+        parsed.suggested_thread_name.as_deref(),
+        Some("Thomas Berger")
+    );
+}
+
+#[test]
+fn top_email_sender_falls_back_to_the_signature_then_to_whom_the_user_greeted() {
+    let me = ["anna@example.com"];
+    let signed = "Sure, see you then.\n\nCheers,\nKarim\n\nOn Tue, Nov 24, 2026 at 9:12 AM Anna <anna@example.com> wrote:\n> Coffee tomorrow?\n";
+    let parsed = read(signed, None, &me);
+    assert_eq!(senders(&parsed), ["Anna", "Karim"]);
+    assert!(!parsed.messages[1].is_mine);
+
+    let unsigned = "Sure, see you then.\n\nOn Tue, Nov 24, 2026 at 9:12 AM Anna <anna@example.com> wrote:\n> Hi Karim, coffee tomorrow?\n";
+    let parsed = read(unsigned, None, &me);
+    assert_eq!(senders(&parsed), ["Anna", "Karim"]);
+
+    let nothing =
+        "Sure.\n\nOn Tue, Nov 24, 2026 at 9:12 AM Anna <anna@example.com> wrote:\n> Coffee?\n";
+    assert_eq!(senders(&read(nothing, None, &me)), ["Anna", "Them"]);
+}
+
+#[test]
+fn top_email_greeting_or_signature_decides_when_the_quoted_sender_is_not_the_user() {
+    let below = "\n\nOn Mon, Nov 23, 2026 at 5:00 PM Jonas Keller <jonas@example.net> wrote:\n> The SSO setup fails.\n";
+    let me = ["Anna Schmidt", "anna"];
+    let to_me = format!("Hi Anna,\ncan you help Jonas?{below}");
+    let parsed = read(&to_me, None, &me);
+    assert!(!parsed.messages[1].is_mine, "greets the user");
+    assert_eq!(
+        parsed.messages[1].sender, "Jonas Keller",
+        "no signature: the other sender"
+    );
+
+    let signed_by_other = format!("FYI, see below.\n\nThanks, Maria{below}");
+    let parsed = read(&signed_by_other, None, &me);
+    assert_eq!(parsed.messages[1].sender, "Maria");
+    assert!(!parsed.messages[1].is_mine);
+
+    let mine = format!("Hi Jonas,\nI will look into it today.\n\nBest,\nAnnie{below}");
+    assert!(
+        read(&mine, None, &me).messages[1].is_mine,
+        "greets someone else"
+    );
+
+    let plain_reply = format!("Looking into it.{below}");
+    assert!(read(&plain_reply, None, &me).messages[1].is_mine);
+}
+
+#[test]
+fn top_email_signed_by_the_user_stays_theirs_even_above_their_own_message() {
+    let input = "Just bumping this up.\n\nBest,\nAnna\n\nOn Mon, Nov 23, 2026 at 5:00 PM Anna Schmidt <anna@example.com> wrote:\n> Hi Thomas, any news on the offer?\n";
+    let parsed = read(input, None, &["Anna Schmidt", "anna"]);
+    assert_eq!(senders(&parsed), ["Anna Schmidt", "Anna Schmidt"]);
+    assert!(parsed.messages.iter().all(|m| m.is_mine));
+    assert_eq!(parsed.suggested_thread_name, None);
+}
+
+#[test]
+fn top_email_above_an_outlook_block_from_the_user_is_a_reply_to_them() {
+    let input = "Hi Anna,\nthe PO number is 4500-2231.\n\nKind regards,\nJulia Novak\n\nFrom: Anna Schmidt <anna@example.com>\nSent: Monday, November 23, 2026 11:30 AM\nTo: Julia Novak <julia@contoso.example>\nSubject: PO number\n\nHi Julia, which PO number should the invoice carry?\n";
+    let parsed = read(input, None, &["Anna Schmidt"]);
+    assert_eq!(senders(&parsed), ["Anna Schmidt", "Julia Novak"]);
+    assert!(parsed.messages[0].is_mine && !parsed.messages[1].is_mine);
+    assert_eq!(parsed.suggested_thread_name.as_deref(), Some("Julia Novak"));
 }
 
 // ---------------------------------------------------------------- json

@@ -14,6 +14,9 @@ pub(super) struct Ctx {
     /// Lower-cased once so that matching thousands of messages does not re-allocate per name.
     pub my_names: Vec<String>,
     pub first_my_name: Option<String>,
+    /// The other person, when the format names them apart from the messages (LinkedIn's
+    /// conversation header, the other side of an email).
+    pub participant: Option<String>,
     pub warnings: Vec<Warning>,
 }
 
@@ -33,6 +36,7 @@ impl Ctx {
             reference,
             my_names,
             first_my_name,
+            participant: None,
             warnings: Vec::new(),
         }
     }
@@ -42,6 +46,23 @@ impl Ctx {
         !name.is_empty()
             && !self.my_names.is_empty()
             && self.my_names.iter().any(|m| *m == name.to_lowercase())
+    }
+
+    /// Like [`Ctx::is_me`], but also true for the first or last word of one of my names, as
+    /// a greeting (`Hi Anna`, `Dear Ms Schmidt`) or a sign-off (`Best, Anna`) uses them, and
+    /// for the first part of an address among them (`anna` for `anna.schmidt@example.com`).
+    pub fn is_me_loosely(&self, name: &str) -> bool {
+        let name = name.trim().to_lowercase();
+        let name = name.as_str();
+        !name.is_empty()
+            && self.my_names.iter().any(|mine| {
+                let mut words = mine.split_whitespace();
+                let (first, last) = (words.next(), words.next_back());
+                let local = mine
+                    .split_once('@')
+                    .and_then(|(local, _)| local.split(['.', '_', '-']).next());
+                mine == name || first == Some(name) || last == Some(name) || local == Some(name)
+            })
     }
 
     pub fn warn(&mut self, line: usize, message: impl Into<String>) {
@@ -305,6 +326,14 @@ pub(super) fn day_label(raw: &str, reference: NaiveDate) -> Option<NaiveDate> {
         return None;
     }
     parse_date(text, reference)
+}
+
+/// Whether `raw` is a day label at all, whatever day it names. (A reference such as
+/// `NaiveDate::MIN` would reject every month-day label: the year before it does not exist.)
+pub(super) fn is_day_label(raw: &str) -> bool {
+    // A leap year, so that `Feb 29` is a day too.
+    let any_day = NaiveDate::from_ymd_opt(2000, 6, 15).expect("a valid date");
+    day_label(raw, any_day).is_some()
 }
 
 /// Splits a header value such as `Monday, November 24, 2026 10:15 AM` or

@@ -1,6 +1,7 @@
 //! Slack and LinkedIn conversations copied from the browser. Both show a sender line with a
 //! clock time and then the message lines, separated by day dividers, so they share one
-//! reader; only their scores differ.
+//! reader; in LinkedIn mode it also sets aside the lines LinkedIn adds (see `paste::linkedin`),
+//! and their scores differ.
 //!
 //! Sender lines: `Name  10:15 AM` (two or more spaces or a tab), `Name [10:15 AM]`,
 //! `Name` followed by a line holding only the time, LinkedIn's
@@ -10,96 +11,26 @@
 //! next sender line is one message, so consecutive messages shown without a new header are
 //! grouped. Day dividers (`Today`, `Monday, November 24th`, `Nov 25, 2025`) only count as
 //! such when a sender line follows them, so a message that says just "Today" stays text.
+//! Messages above the first day divider are from an earlier, unknown day: they keep their
+//! time label but get no timestamp (without any divider, times are on the reference day).
+
+mod lines;
 
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
+use super::linkedin;
 use super::text::{
-    Ctx, Draft, clock_len, day_label, excerpt, find_clock, is_clock_line, looks_like_name,
-    plausible_name, stamp,
+    Ctx, Draft, clock_len, day_label, excerpt, find_clock, is_day_label, looks_like_name, stamp,
 };
+use lines::{Form, Kind, Lines};
 
+/// Which app the copy comes from: LinkedIn mode also recognises LinkedIn's own lines.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Form {
-    Spaced,
-    Bracketed,
-    SentTheFollowing,
-}
-
-enum Kind<'a> {
-    Blank,
-    Header {
-        name: &'a str,
-        time: &'a str,
-        rest: &'a str,
-        form: Form,
-    },
-    Profile,
-    Clock,
-    Text,
-}
-
-fn classify(line: &str) -> Kind<'_> {
-    let t = line.trim();
-    if t.is_empty() {
-        return Kind::Blank;
-    }
-    if is_clock_line(t) {
-        return Kind::Clock;
-    }
-    if t.starts_with("View ") && (t.ends_with("’s profile") || t.ends_with("'s profile")) {
-        return Kind::Profile;
-    }
-    if let Some(at) = t.find(" sent the following message") {
-        let name = t[..at].trim();
-        let time = t[at..]
-            .rfind(" at ")
-            .map(|i| t[at + i + 4..].trim())
-            .filter(|time| is_clock_line(time))
-            .unwrap_or("");
-        if plausible_name(name) {
-            return Kind::Header {
-                name,
-                time,
-                rest: "",
-                form: Form::SentTheFollowing,
-            };
-        }
-    }
-    if let Some(open) = t.find(" [")
-        && let Some(close) = t[open..].find(']').map(|i| open + i)
-    {
-        let name = t[..open].trim();
-        let time = t[open + 2..close].trim();
-        if is_clock_line(time) && plausible_name(name) {
-            return Kind::Header {
-                name,
-                time,
-                rest: t[close + 1..].trim(),
-                form: Form::Bracketed,
-            };
-        }
-    }
-    if let Some(gap) = t.find("  ").or_else(|| t.find('\t')) {
-        let name = t[..gap].trim();
-        let time = t[gap..].trim();
-        if is_clock_line(time) && plausible_name(name) {
-            return Kind::Header {
-                name,
-                time,
-                rest: "",
-                form: Form::Spaced,
-            };
-        }
-    }
-    Kind::Text
-}
-
-/// A `Name` line directly above a time-only line.
-fn name_above_clock<'a>(line: &'a str, next: Option<&Kind>) -> Option<&'a str> {
-    let name = line.trim();
-    (matches!(next, Some(Kind::Clock)) && plausible_name(name)).then_some(name)
+pub(super) enum Mode {
+    Slack,
+    LinkedIn,
 }
 
 /// `Name 10:15 AM` with a single space: only trusted for names seen in other sender lines.
@@ -116,42 +47,50 @@ pub(super) struct Scores {
     pub linkedin: usize,
 }
 
-pub(super) fn score(lines: &[&str]) -> Scores {
-    let kinds: Vec<Kind> = lines.iter().map(|l| classify(l)).collect();
+pub(super) fn score(lines: &[&str], ctx: &Ctx) -> Scores {
+    let slack = Lines::read(lines, Mode::Slack, ctx);
+    let linkedin = Lines::linkedin_from(&slack, ctx);
+    Scores {
+        slack: score_mode(&slack),
+        linkedin: score_mode(&linkedin),
+    }
+}
+
+fn score_mode(read: &Lines) -> usize {
+    let (lines, mode) = (read.lines, read.mode);
     let (mut headers, mut bracketed, mut linkedin_marks, mut ordinals) = (0, 0, 0, 0);
-    for (i, kind) in kinds.iter().enumerate() {
+    for (i, kind) in read.kinds.iter().enumerate() {
         match kind {
             Kind::Header { form, .. } => {
                 headers += 1;
                 match form {
                     Form::Bracketed => bracketed += 1,
-                    Form::SentTheFollowing => linkedin_marks += 1,
+                    Form::SentTheFollowing | Form::SpacedWithPronouns => linkedin_marks += 1,
                     Form::Spaced => {}
                 }
             }
-            Kind::Profile => linkedin_marks += 1,
+            Kind::Profile | Kind::Chrome => linkedin_marks += 1,
             Kind::Text => {
-                if name_above_clock(lines[i], kinds.get(i + 1)).is_some_and(looks_like_name) {
+                if read.name_above_clock(i).is_some_and(looks_like_name) {
                     headers += 1;
                 } else if lines[i].trim_end().ends_with(['h', 'd', 't'])
                     && lines[i].contains(',')
-                    && day_label(lines[i], NaiveDate::MIN).is_some()
+                    && is_day_label(lines[i])
                 {
                     ordinals += 1;
+                } else if mode == Mode::LinkedIn && linkedin::is_linkedin_day_label(lines[i]) {
+                    linkedin_marks += 1;
                 }
             }
             Kind::Blank | Kind::Clock => {}
         }
     }
     if headers == 0 {
-        return Scores {
-            slack: 0,
-            linkedin: 0,
-        };
+        return 0;
     }
-    Scores {
-        slack: headers * 6 + bracketed * 6 + ordinals * 2,
-        linkedin: headers * 6 + linkedin_marks * 10,
+    match mode {
+        Mode::Slack => headers * 6 + bracketed * 6 + ordinals * 2,
+        Mode::LinkedIn => headers * 6 + linkedin_marks * 10,
     }
 }
 
@@ -159,6 +98,8 @@ struct Reader<'c> {
     ctx: &'c mut Ctx,
     drafts: Vec<Draft>,
     day: Option<(String, NaiveDate)>,
+    /// How many messages were read before the first day divider.
+    before_first_day: Option<usize>,
 }
 
 impl Reader<'_> {
@@ -185,10 +126,16 @@ impl Reader<'_> {
             last.push_line(rest);
         }
     }
+
+    fn day(&mut self, label: &str, day: NaiveDate) {
+        self.before_first_day.get_or_insert(self.drafts.len());
+        self.day = Some((label.to_string(), day));
+    }
 }
 
-pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
-    let kinds: Vec<Kind> = lines.iter().map(|l| classify(l)).collect();
+pub(super) fn parse(lines: &[&str], ctx: &mut Ctx, mode: Mode) -> Vec<Draft> {
+    let read = Lines::read(lines, mode, ctx);
+    let kinds = &read.kinds;
     let mut known: HashSet<&str> = HashSet::new();
     for (i, kind) in kinds.iter().enumerate() {
         match kind {
@@ -197,7 +144,7 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             }
             // Directly under a header, `Thanks` above `10:30` is a reply, not a sender.
             Kind::Text if i == 0 || !matches!(kinds[i - 1], Kind::Clock | Kind::Header { .. }) => {
-                if let Some(name) = name_above_clock(lines[i], kinds.get(i + 1))
+                if let Some(name) = read.name_above_clock(i)
                     && looks_like_name(name)
                 {
                     known.insert(name);
@@ -210,17 +157,21 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
         match kinds.get(i) {
             Some(Kind::Header { .. } | Kind::Profile) => true,
             Some(Kind::Text) => {
-                name_above_clock(lines[i], kinds.get(i + 1)).is_some_and(|n| known.contains(n))
+                read.name_above_clock(i).is_some_and(|n| known.contains(n))
                     || single_space_header(lines[i], &known).is_some()
             }
             _ => false,
         }
     };
 
+    if let Some(name) = &read.participant {
+        ctx.participant = Some(name.clone());
+    }
     let mut reader = Reader {
         ctx,
         drafts: Vec::new(),
         day: None,
+        before_first_day: None,
     };
     let mut skipped: Option<(usize, usize)> = None;
     let mut i = 0;
@@ -230,7 +181,7 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             Kind::Header {
                 name, time, rest, ..
             } => reader.header(name, time, rest),
-            Kind::Profile => {}
+            Kind::Profile | Kind::Chrome => {}
             Kind::Clock => match reader.drafts.last_mut() {
                 Some(last) if last.is_blank() && last.time.is_empty() => {
                     let day = reader.day.as_ref().map(|d| d.1);
@@ -248,11 +199,11 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
             Kind::Text => {
                 // A header whose message is still empty is followed by its text, not by
                 // another sender (unless it repeats the same name).
-                let awaiting_text = reader
-                    .drafts
-                    .last()
-                    .is_some_and(|d| d.is_blank() && d.sender != line.trim());
-                if let Some(name) = name_above_clock(line, kinds.get(i + 1))
+                let awaiting_text = reader.drafts.last().is_some_and(|d| {
+                    d.is_blank() && d.sender != read.name_above_clock(i).unwrap_or(line.trim())
+                });
+                if let Some(name) = read
+                    .name_above_clock(i)
                     .filter(|n| !awaiting_text && (known.contains(n) || looks_like_name(n)))
                 {
                     reader.header(name, lines[i + 1].trim(), "");
@@ -264,15 +215,12 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
                     i += 1;
                     continue;
                 }
-                let mut next = i + 1;
-                while matches!(kinds.get(next), Some(Kind::Blank)) {
-                    next += 1;
-                }
-                let as_day = (line.split_whitespace().count() <= 6 && starts_message(next))
-                    .then(|| day_label(line, reader.ctx.reference))
-                    .flatten();
+                let as_day = (line.split_whitespace().count() <= 6
+                    && starts_message(read.next_content(i + 1)))
+                .then(|| day_label(line, reader.ctx.reference))
+                .flatten();
                 if let Some(day) = as_day {
-                    reader.day = Some((line.trim().to_string(), day));
+                    reader.day(line.trim(), day);
                     i += 1;
                     continue;
                 }
@@ -288,7 +236,14 @@ pub(super) fn parse(lines: &[&str], ctx: &mut Ctx) -> Vec<Draft> {
         }
         i += 1;
     }
-    let drafts = reader.drafts;
+    let mut drafts = reader.drafts;
+    // Their day is before the first divider's, and which one is not known: a reference-day
+    // timestamp would sort them after the messages below them.
+    if let Some(count) = reader.before_first_day {
+        for draft in &mut drafts[..count] {
+            draft.timestamp = None;
+        }
+    }
     if let (Some((first, count)), false) = (skipped, drafts.is_empty()) {
         let text = excerpt(lines[first - 1]);
         ctx.warn(
