@@ -127,22 +127,6 @@ fn apply_choices(parsed: &mut Parsed, rows: &HashMap<String, String>) {
     });
 }
 
-/// A thread name for a paste: the other participant, the sender who is not the user
-/// and wrote most.
-fn suggested_name(parsed: &Parsed) -> Option<String> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for m in parsed.messages.iter().filter(|m| !m.is_mine) {
-        match counts.iter_mut().find(|(name, _)| *name == m.sender) {
-            Some((_, count)) => *count += 1,
-            None => counts.push((&m.sender, 1)),
-        }
-    }
-    counts
-        .into_iter()
-        .max_by_key(|(_, count)| *count)
-        .map(|(name, _)| name.chars().take(200).collect())
-}
-
 pub async fn create(
     State(state): State<AppState>,
     user: PageUser,
@@ -176,9 +160,11 @@ pub async fn create(
     }
     if form.thread_name.trim().is_empty()
         && !submitting
-        && let Some(name) = preview.as_ref().and_then(suggested_name)
+        && let Some(name) = preview
+            .as_ref()
+            .and_then(|p| p.suggested_thread_name.as_ref())
     {
-        form.thread_name = name;
+        form.thread_name = name.chars().take(200).collect();
     }
     let thread_name = form.thread_name.trim().to_owned();
     let error = if thread_name.is_empty() && submitting {

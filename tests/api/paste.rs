@@ -115,3 +115,55 @@ async fn an_empty_paste_or_an_unknown_format_is_refused_by_name() {
     assert_eq!(error["field"], "format");
     assert_eq!(app.count("SELECT count(*) FROM messages").await, 0);
 }
+
+/// The user of these tests appears as "Anna Schmidt" in real copies.
+async fn as_anna_schmidt(app: &TestApp) {
+    sqlx::query("UPDATE users SET my_names = '[\"Anna Schmidt\", \"anna\"]' WHERE name = 'anna'")
+        .execute(&app.db.write)
+        .await
+        .expect("names");
+}
+
+#[tokio::test]
+async fn a_real_linkedin_copy_is_drafted_for_its_last_message_not_the_header() {
+    let app = spawn_app().await;
+    as_anna_schmidt(&app).await;
+    let text = include_str!("../fixtures/paste/linkedin-page.txt");
+    let body = json_body(paste(&app, "Daniel", text, None).await, 202).await;
+    assert_eq!(body["paste"]["format"], "linkedin");
+    let rows = stored(&app).await;
+    assert!(
+        rows.iter()
+            .all(|r| !r.1.contains("Active 2h ago") && !r.1.contains("Seen by")),
+        "{rows:?}"
+    );
+    let last = rows.last().expect("messages");
+    assert_eq!(last.0, "Daniel Weber");
+    assert!(last.1.starts_with("Quick heads-up"), "{last:?}");
+    app.run_jobs().await;
+    assert_eq!(app.pending_drafts().await.len(), 1, "a reply is drafted");
+}
+
+#[tokio::test]
+async fn a_received_email_chain_gets_a_draft() {
+    let app = spawn_app().await;
+    as_anna_schmidt(&app).await;
+    let text = include_str!("../fixtures/paste/email-received.txt");
+    let body = json_body(paste(&app, "Thomas", text, None).await, 202).await;
+    assert_eq!(body["paste"]["format"], "email");
+    let rows = stored(&app).await;
+    let top = rows.last().expect("messages");
+    assert!(
+        !top.2,
+        "the newest message is Thomas's, not the user's: {rows:?}"
+    );
+    app.run_jobs().await;
+    let drafts = app.pending_drafts().await;
+    assert_eq!(drafts.len(), 1, "a reply is drafted");
+    assert!(
+        drafts[0]["draft_message_content"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Hi Thomas")
+    );
+}
