@@ -11,3 +11,4 @@
 mod fake_llm;
 mod harness;
 mod journeys;
+mod steps;
