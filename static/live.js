@@ -67,50 +67,59 @@
   const htmlOf = (node) => serverHtml.get(node) ?? node.outerHTML;
   const keyOf = (el) => el.getAttribute("data-key");
 
-  // Returns {changed, added: [keys]}; sets `deferred` when something was held back.
+  // Makes a region's children match the server's, keyed and unkeyed alike, in the
+  // server's order. Returns {changed, added: [keys]}; sets `deferred` when something
+  // was held back.
   const reconcileKeyed = (region, fresh) => {
     const result = { changed: false, added: [] };
-    const oldKids = Array.from(region.children);
-    const newKids = Array.from(fresh.children);
     const oldByKey = new Map();
-    oldKids.forEach((el) => { if (keyOf(el) !== null) oldByKey.set(keyOf(el), el); });
-    const newKeys = new Set(newKids.map(keyOf).filter((k) => k !== null));
-
-    // Loose (unkeyed) children, e.g. an empty-state paragraph, go as a group.
-    const oldLoose = oldKids.filter((el) => keyOf(el) === null && !el.classList.contains("is-stale"));
-    const newLoose = newKids.filter((el) => keyOf(el) === null);
-    let swapLoose = oldLoose.map(htmlOf).join("") !== newLoose.map((el) => el.outerHTML).join("");
-    if (swapLoose && oldLoose.some(isProtected)) { swapLoose = false; deferred = true; }
-    if (swapLoose) { oldLoose.forEach((el) => el.remove()); result.changed = true; }
-
-    // Cards the server no longer lists: drop them, or dim them if in use.
-    oldByKey.forEach((el, key) => {
-      if (newKeys.has(key)) return;
-      if (isProtected(el)) {
-        if (!el.classList.contains("is-stale")) { el.classList.add("is-stale"); result.changed = true; }
-        deferred = true;
-      } else { el.remove(); result.changed = true; }
+    const oldLoose = [];
+    for (const el of region.children) {
+      if (keyOf(el) !== null) oldByKey.set(keyOf(el), el);
+      else oldLoose.push(el);
+    }
+    // Pair each new child with the node that stands for it now: keyed children by key,
+    // unkeyed ones (a heading, an empty state) by their turn among the unkeyed.
+    let looseTurn = 0;
+    const pairs = Array.from(fresh.children, (el) => {
+      const key = keyOf(el);
+      return [el, key === null ? oldLoose[looseTurn++] : oldByKey.get(key)];
     });
+    const listed = new Set(pairs.map(([, old]) => old).filter(Boolean));
 
-    // Walk the new order; `prev` is the last node placed. Protected nodes are
-    // never moved (moving loses focus); everything else is placed around them.
+    // Nodes the server no longer lists: drop them, or dim cards still in use.
+    for (const el of [...oldLoose, ...oldByKey.values()]) {
+      if (listed.has(el)) continue;
+      if (!isProtected(el)) { el.remove(); result.changed = true; continue; }
+      deferred = true;
+      if (keyOf(el) !== null && !el.classList.contains("is-stale")) {
+        el.classList.add("is-stale");
+        result.changed = true;
+      }
+    }
+
+    // Walk the new order; `prev` is the last node placed. Protected nodes are never
+    // moved (moving loses focus); everything else is placed around them.
     let prev = null;
     const place = (node) => {
       const ref = prev ? prev.nextSibling : region.firstChild;
       if (node !== ref) region.insertBefore(node, ref);
       prev = node;
     };
-    for (const fresh of newKids) {
-      const key = keyOf(fresh);
-      if (key === null) { if (swapLoose) place(importFrom(fresh)); continue; }
-      const old = oldByKey.get(key);
-      if (!old) { place(importFrom(fresh)); result.added.push(key); result.changed = true; continue; }
+    for (const [el, old] of pairs) {
+      const key = keyOf(el);
+      if (!old) {
+        place(importFrom(el));
+        if (key !== null) result.added.push(key);
+        result.changed = true;
+        continue;
+      }
       old.classList.remove("is-stale"); // listed again
       if (isProtected(old)) {
-        if (htmlOf(old) !== fresh.outerHTML) deferred = true;
+        if (htmlOf(old) !== el.outerHTML) deferred = true;
         prev = old;
-      } else if (htmlOf(old) !== fresh.outerHTML) {
-        const node = importFrom(fresh);
+      } else if (htmlOf(old) !== el.outerHTML) {
+        const node = importFrom(el);
         old.replaceWith(node);
         place(node);
         result.changed = true;

@@ -11,4 +11,5 @@
 mod fake_llm;
 mod harness;
 mod journeys;
+mod live;
 mod steps;
