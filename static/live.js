@@ -4,8 +4,6 @@
 (() => {
   "use strict";
 
-  const BASE_DELAY = 2000;
-  const MAX_DELAY = 30000;
   // Input types whose value is not something the reviewer types.
   const NON_TEXT_INPUTS = new Set(["hidden", "submit", "button", "reset", "image", "file", "checkbox", "radio"]);
 
@@ -174,46 +172,139 @@
     }
   };
 
+  // ---- connection state ---------------------------------------------------
+  // "ok", "down" (the server cannot be reached) or "signed-out" (the session ended).
+  let connection = "ok";
+  let banner = null; // a polite live region, there from the start so changes are read out
+
+  const makeBanner = () => {
+    banner = document.createElement("div");
+    banner.id = "connection-status";
+    banner.className = "connection";
+    banner.setAttribute("role", "status");
+    banner.setAttribute("aria-live", "polite");
+    document.body.append(banner);
+  };
+
+  const signInHref = () => `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+
+  const setConnection = (state) => {
+    if (state === connection || !banner) return;
+    const was = connection;
+    connection = state;
+    document.body.classList.toggle("has-connection-banner", state !== "ok");
+    if (state === "ok") {
+      banner.replaceChildren();
+      if (was === "down") announce("Connected again.");
+      return;
+    }
+    const box = document.createElement("p");
+    box.className = `connection-banner connection-${state}`;
+    if (state === "down") {
+      box.textContent = "Reconnecting\u2026";
+    } else {
+      const link = document.createElement("a");
+      link.href = signInHref();
+      link.textContent = "Sign in again";
+      box.append("You are signed out. ", link, "; what you typed here is kept.");
+    }
+    banner.replaceChildren(box);
+  };
+
   // ---- polling ----------------------------------------------------------
-  let delay = BASE_DELAY;
+  const POLL_DELAY = 2000; // while all is well
+  const RETRY_DELAYS = [2000, 3000, 5000]; // while the server is away; the last repeats
+  const SIGNED_OUT_DELAY = 10000; // the reviewer may sign in again in another tab
+  const REQUEST_TIMEOUT = 10000;
+
   let timer = 0;
   let busy = false;
+  let pollAgain = false; // asked to poll while a poll was under way
+  let failures = 0;
+
+  class SignedOut extends Error {}
+  // The server could not be reached, or a proxy in front of it says so.
+  class Unreachable extends Error {}
+
+  const request = async (url, options) => {
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(), REQUEST_TIMEOUT);
+    try {
+      const res = await fetch(url, { credentials: "same-origin", signal: abort.signal, ...options });
+      if ([502, 503, 504].includes(res.status)) throw new Unreachable(`status ${res.status}`);
+      if (res.status === 401) throw new SignedOut();
+      return res;
+    } catch (err) {
+      if (err instanceof SignedOut || err instanceof Unreachable) throw err;
+      throw new Unreachable(String(err)); // network error or timeout
+    } finally {
+      clearTimeout(timeout);
+    }
+  };
+
+  // The page's CSRF token changes with a new session; forms held back from updates
+  // (the reviewer is typing in them) must still post the current one.
+  const syncCsrf = (doc) => {
+    const token = doc.querySelector('input[name="csrf"]')?.value;
+    if (!token) return;
+    document.querySelectorAll('input[type="hidden"][name="csrf"]').forEach((input) => {
+      if (input.value !== token) input.value = token;
+    });
+  };
 
   const refreshPage = async (liveRoot) => {
-    const res = await fetch(location.href, { credentials: "same-origin" });
+    const res = await request(location.href, {});
+    if (res.redirected && new URL(res.url).pathname === "/login") throw new SignedOut();
     if (!res.ok) throw new Error(`page ${res.status}`);
     const doc = new DOMParser().parseFromString(await res.text(), "text/html");
     const freshRoot = doc.querySelector("[data-live-version]");
-    // A sign-in page or error page has no live root: do not graft it in.
+    // An error page has no live root: do not graft it in.
     if (!freshRoot) throw new Error("no live root in page");
     lastDoc = doc;
     applyDocument(doc);
+    syncCsrf(doc);
     liveRoot.setAttribute("data-live-version", freshRoot.getAttribute("data-live-version"));
   };
 
   const poll = async () => {
     clearTimeout(timer);
     const liveRoot = document.querySelector("[data-live-version]");
-    if (!liveRoot || document.hidden || busy) return; // visibilitychange resumes
+    if (!liveRoot || document.hidden) return; // visibilitychange resumes
+    if (busy) { pollAgain = true; return; }
     busy = true;
+    pollAgain = false;
+    let next = POLL_DELAY;
     try {
-      const res = await fetch(liveRoot.dataset.liveUrl || "/live/version", {
-        credentials: "same-origin",
+      // Without a session the server redirects to the sign-in page: do not follow.
+      const res = await request(liveRoot.dataset.liveUrl || "/live/version", {
         headers: { "Accept": "application/json" },
+        redirect: "manual",
       });
+      if (res.type === "opaqueredirect") throw new SignedOut();
       if (!res.ok) throw new Error(`version ${res.status}`);
       const data = await res.json();
-      if (typeof data.version === "string" && data.version !== liveRoot.getAttribute("data-live-version")) {
-        await refreshPage(liveRoot);
+      const back = connection !== "ok";
+      setConnection("ok");
+      failures = 0;
+      if (back || (typeof data.version === "string" && data.version !== liveRoot.getAttribute("data-live-version"))) {
+        await refreshPage(liveRoot); // after an outage, catch up at once
       } else if (deferred && lastDoc) {
         applyDocument(lastDoc); // the reviewer may be done: apply what was held back
       }
-      delay = BASE_DELAY;
     } catch (err) {
-      delay = Math.min(delay * 2, MAX_DELAY); // quiet back-off while offline
+      if (err instanceof SignedOut) {
+        setConnection("signed-out");
+        next = SIGNED_OUT_DELAY;
+      } else if (err instanceof Unreachable) {
+        setConnection("down");
+        next = RETRY_DELAYS[Math.min(failures, RETRY_DELAYS.length - 1)];
+        failures += 1;
+      }
+      // Anything else (an unexpected answer) is retried quietly at the usual pace.
     } finally {
       busy = false;
-      if (!document.hidden) timer = setTimeout(poll, delay);
+      if (pollAgain) next = 0;
+      if (!document.hidden) timer = setTimeout(poll, next);
     }
   };
 
@@ -306,9 +397,10 @@
     }
   });
 
+  // Back in view or back online: check at once rather than at the next retry.
   document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
-  // Back online: skip the remaining back-off and check at once.
-  window.addEventListener("online", () => { delay = BASE_DELAY; poll(); });
+  window.addEventListener("online", () => { failures = 0; poll(); });
+  window.addEventListener("offline", () => setConnection("down"));
 
   snapshot();
   revealCopyButtons();
@@ -316,5 +408,8 @@
   if (document.querySelector("time[data-elapsed-since]") || document.querySelector("[data-live-version]")) {
     setInterval(updateTimers, 1000);
   }
-  if (document.querySelector("[data-live-version]")) timer = setTimeout(poll, BASE_DELAY);
+  if (document.querySelector("[data-live-version]")) {
+    makeBanner();
+    timer = setTimeout(poll, POLL_DELAY);
+  }
 })();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::fake_llm::draft;
 use crate::harness::World;
-use crate::steps::{LINKEDIN, create_token, paste, set_up_account};
+use crate::steps::{LINKEDIN, PASSWORD, click, create_token, fill, paste, set_up_account};
 
 /// The order of the children of `main` and of each live region, as "tag#id" or
 /// "tag[key]", for the page in the browser (`live`) and for the same address fetched
@@ -101,6 +101,132 @@ async fn a_thread_page_keeps_its_headings_above_their_items_after_an_update() {
                 .js("return Array.from(document.querySelectorAll('main section'), (s) => s.firstElementChild.tagName);")
                 .await;
             assert_eq!(first_in_section, json!(["H2", "H2", "H2"]));
+        })
+        .await;
+}
+
+/// The text of the connection banner, or "" when there is none.
+async fn banner(world: &World) -> String {
+    let text = world
+        .js("const b = document.querySelector('[role=status][aria-live=polite].connection'); return b ? b.innerText : null;")
+        .await;
+    text.as_str()
+        .expect("the banner's live region is on the page")
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs chromium and chromedriver: apt-get install -y chromium chromium-driver"
+)]
+async fn the_dashboard_says_when_the_server_is_away_and_catches_up_when_it_is_back() {
+    let world = World::start().await;
+    world.model.push([
+        draft("Hi Bob, Tuesday works."),
+        draft("Hi Cleo, happy to look at your CV."),
+    ]);
+    world
+        .run("outage", |mut world| async move {
+            set_up_account(&world).await;
+            let token = create_token(&world).await;
+            paste(&world, "Bob", LINKEDIN).await;
+            world.wait_for_text("Hi Bob, Tuesday works.").await;
+            world.js("window.notReloaded = true; return null;").await;
+            assert_eq!(banner(&world).await, "");
+
+            world.stop_server();
+            world.wait_for_text("Reconnecting\u{2026}").await;
+            assert_eq!(banner(&world).await, "Reconnecting\u{2026}");
+            // Long enough for a doubling back-off to have grown past several seconds.
+            tokio::time::sleep(Duration::from_secs(12)).await;
+            assert_eq!(banner(&world).await, "Reconnecting\u{2026}");
+
+            world.restart_server().await;
+            let back = Instant::now();
+            world.wait_for_no_text("Reconnecting\u{2026}").await;
+            assert!(
+                back.elapsed() < Duration::from_secs(7),
+                "the banner went {:?} after the server was back",
+                back.elapsed()
+            );
+
+            // Updates resume: a draft written now shows up without a reload.
+            let sent = Instant::now();
+            world
+                .api_send(
+                    &token,
+                    "Cleo",
+                    json!([{"sender_name": "Cleo", "message_content": "Could you review my CV?"}]),
+                )
+                .await;
+            world
+                .wait_for_text("Hi Cleo, happy to look at your CV.")
+                .await;
+            assert!(
+                sent.elapsed() < Duration::from_secs(8),
+                "the new draft took {:?} to show",
+                sent.elapsed()
+            );
+            assert_eq!(
+                world.js("return window.notReloaded === true;").await,
+                json!(true),
+                "the page was reloaded"
+            );
+        })
+        .await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs chromium and chromedriver: apt-get install -y chromium chromium-driver"
+)]
+async fn a_page_whose_session_ended_says_so_and_links_to_sign_in_and_back() {
+    let world = World::start().await;
+    world.model.push([draft("Hi Bob, Tuesday works.")]);
+    world
+        .run("signed_out", |world| async move {
+            set_up_account(&world).await;
+            paste(&world, "Bob", LINKEDIN).await;
+            world.wait_for_text("Hi Bob, Tuesday works.").await;
+            world
+                .browser
+                .goto(&world.url("/threads/1?from=test"))
+                .await
+                .expect("thread page");
+            world.wait_for_text("Drafts and revisions").await;
+            click(&world, "#thread-drafts details:nth-of-type(2) summary").await;
+            click(&world, "#thread-drafts textarea[name=feedback]").await;
+
+            // The session ends behind the page's back (expired, or signed out elsewhere).
+            let db = draftdesk::db::Db::open(&world.database_url)
+                .await
+                .expect("db");
+            sqlx::query("DELETE FROM tower_sessions")
+                .execute(&db.write)
+                .await
+                .expect("sessions deleted");
+            world
+                .wait_for_text("You are signed out. Sign in again; what you typed here is kept.")
+                .await;
+            let focused = world.js("return document.activeElement.name;").await;
+            assert_eq!(focused, json!("feedback"), "the banner took the focus");
+            let href = world
+                .js("return document.querySelector('.connection a').getAttribute('href');")
+                .await;
+            assert_eq!(href, json!("/login?next=%2Fthreads%2F1%3Ffrom%3Dtest"));
+
+            click(&world, ".connection a").await;
+            fill(&world, "#name", "anna").await;
+            fill(&world, "#password", PASSWORD).await;
+            click(&world, "form[action='/login'] button").await;
+            world.wait_for_text("Drafts and revisions").await;
+            let at = world.browser.current_url().await.expect("url");
+            assert_eq!(at.path(), "/threads/1");
+            assert_eq!(at.query(), Some("from=test"));
+            assert_eq!(banner(&world).await, "");
         })
         .await;
 }
