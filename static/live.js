@@ -158,6 +158,7 @@
       added.push(...res.added);
     }
     if (!changed) return;
+    restoreTyped(document); // a form may be back on the page
     revealCopyButtons();
     updateTimers();
     const drafts = added.filter((k) => k.startsWith("draft-")).length;
@@ -374,6 +375,150 @@
     });
   };
 
+  // ---- typed text, kept until it was sent ---------------------------------
+  // What the reviewer types in a text field is kept in localStorage under the page's
+  // path, the form's action and the field's name, so that a reload, an outage or a new
+  // sign-in loses nothing. It is restored into the same field while that field is
+  // untouched, and forgotten once its form was sent and accepted (see settleSubmission).
+  const KEPT_PREFIX = "draftdesk:typed:";
+  const SUBMITTED_KEY = "draftdesk:submitted"; // sessionStorage: this tab's last submit
+  const KEPT_TYPES = new Set(["text", "search", "email", "url", "tel"]);
+  const KEEP_FOR = 14 * 24 * 3600 * 1000;
+  const SUBMIT_SETTLES_WITHIN = 10 * 60 * 1000;
+
+  // `form.action` is shadowed by a control named "action" (the new-thread form has two).
+  const actionOf = (form) => new URL(form.getAttribute("action") ?? "", location.href).pathname;
+
+  const keepable = (el) => {
+    if (!(el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && KEPT_TYPES.has(el.type)))) return false;
+    if (!el.name || el.name === "csrf" || el.readOnly || el.disabled || !el.form) return false;
+    // Nothing from a sign-in or account form: credentials are not ours to store.
+    return !el.form.querySelector('input[type="password"]');
+  };
+  const keptKey = (el) => KEPT_PREFIX + JSON.stringify([location.pathname, actionOf(el.form), el.name]);
+
+  const storage = (kind) => {
+    try { return window[kind]; } catch (err) { return null; } // blocked by the browser
+  };
+  const store = (area, key, value) => {
+    try {
+      if (value === null) area?.removeItem(key); else area?.setItem(key, value);
+    } catch (err) { /* full or refused: typing still works, it is just not kept */ }
+  };
+  const readKept = (key) => {
+    try {
+      const kept = JSON.parse(storage("localStorage")?.getItem(key) ?? "null");
+      return kept && typeof kept.value === "string" && Date.now() - kept.at < KEEP_FOR ? kept : null;
+    } catch (err) { return null; }
+  };
+  const keptKeys = () => {
+    const area = storage("localStorage");
+    if (!area) return [];
+    const keys = [];
+    for (let i = 0; i < area.length; i += 1) {
+      const key = area.key(i);
+      if (key?.startsWith(KEPT_PREFIX)) keys.push(key);
+    }
+    return keys;
+  };
+
+  const keepNow = (el) => {
+    const unchanged = el.value === el.defaultValue || el.value.trim() === "";
+    store(storage("localStorage"), keptKey(el), unchanged ? null : JSON.stringify({ value: el.value, at: Date.now() }));
+  };
+  const keepTimers = new Map();
+  const keepSoon = (el) => {
+    clearTimeout(keepTimers.get(el));
+    keepTimers.set(el, setTimeout(() => { keepTimers.delete(el); keepNow(el); }, 250));
+  };
+  const keepAllNow = () => {
+    keepTimers.forEach((t, el) => { clearTimeout(t); keepNow(el); });
+    keepTimers.clear();
+  };
+
+  let noteCount = 0;
+  const discardRestored = (el, note) => {
+    el.value = el.defaultValue;
+    store(storage("localStorage"), keptKey(el), null);
+    const described = (el.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id && id !== note.id);
+    if (described.length) el.setAttribute("aria-describedby", described.join(" "));
+    else el.removeAttribute("aria-describedby");
+    note.remove();
+    el.focus(); // the Discard button is gone; the field it spoke of is the natural place
+  };
+  const markRestored = (el) => {
+    // A restored field in a closed panel would be invisible: open the panel, and count
+    // it as opened by the reviewer so that updates leave it open.
+    for (let d = el.closest("details"); d; d = d.parentElement?.closest("details")) {
+      if (!d.open) { d.open = true; openedByUser.add(d); }
+    }
+    const note = document.createElement("p");
+    note.className = "hint restored-note";
+    note.id = `restored-note-${++noteCount}`;
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "button-link";
+    const label = el.labels?.[0]?.textContent.trim();
+    const context = document.createElement("span");
+    context.className = "visually-hidden";
+    context.textContent = label ? ` what you typed in \u201c${label}\u201d` : " what you typed";
+    discard.append("Discard", context);
+    discard.addEventListener("click", () => discardRestored(el, note));
+    note.append("Restored what you typed here before. ", discard);
+    el.after(note);
+    el.setAttribute("aria-describedby", [el.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "));
+  };
+
+  // Puts kept text back into untouched fields under `root`.
+  const restoreTyped = (root) => {
+    for (const el of root.querySelectorAll("textarea, input")) {
+      if (!keepable(el) || el.value !== el.defaultValue) continue;
+      const kept = readKept(keptKey(el));
+      if (!kept || kept.value === el.value) continue;
+      el.value = kept.value;
+      markRestored(el);
+    }
+  };
+
+  // Remembers, for the next page in this tab, which fields a submit sent.
+  const noteSubmission = (form) => {
+    keepAllNow();
+    const fields = Array.from(form.elements).filter(keepable).map((el) => [actionOf(form), el.name]);
+    if (fields.length) store(storage("sessionStorage"), SUBMITTED_KEY, JSON.stringify({ at: Date.now(), fields }));
+  };
+
+  // Whether this page is where an accepted submit lands. draftdesk answers an accepted
+  // form with 303 See Other; a refused one (a mistake, an expired form, an error) is
+  // answered in place, and a post without a session is sent to the sign-in page.
+  const landedAfterAcceptedSubmit = () => {
+    const nav = performance.getEntriesByType?.("navigation")?.[0];
+    if (!nav || !["navigate", "reload"].includes(nav.type) || !(nav.redirectCount > 0)) return false;
+    if (typeof nav.responseStatus === "number" && nav.responseStatus >= 400) return false;
+    if (location.pathname === "/login") return false;
+    return !document.querySelector('[role="alert"], [aria-invalid="true"], .field-error, .banner-error');
+  };
+
+  const settleSubmission = () => {
+    const area = storage("sessionStorage");
+    let submitted = null;
+    try { submitted = JSON.parse(area?.getItem(SUBMITTED_KEY) ?? "null"); } catch (err) { submitted = null; }
+    store(area, SUBMITTED_KEY, null); // only the page right after the submit decides
+    const now = Date.now();
+    const sent = submitted && now - submitted.at < SUBMIT_SETTLES_WITHIN && landedAfterAcceptedSubmit()
+      ? new Set(submitted.fields.map((f) => JSON.stringify(f)))
+      : new Set();
+    for (const key of keptKeys()) {
+      let forget = !readKept(key); // expired or unreadable
+      if (!forget && sent.size) {
+        try {
+          const [, action, name] = JSON.parse(key.slice(KEPT_PREFIX.length));
+          forget = sent.has(JSON.stringify([action, name]));
+        } catch (err) { forget = true; }
+      }
+      if (forget) store(storage("localStorage"), key, null);
+    }
+  };
+
   // ---- wiring -----------------------------------------------------------
   document.addEventListener("click", (event) => {
     if (!(event.target instanceof Element)) return;
@@ -392,17 +537,25 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm") && !window.confirm(form.dataset.confirm)) {
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.hasAttribute("data-confirm") && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+      return;
     }
+    noteSubmission(form);
   });
 
+  document.addEventListener("input", (event) => { if (keepable(event.target)) keepSoon(event.target); });
+  window.addEventListener("pagehide", keepAllNow);
+
   // Back in view or back online: check at once rather than at the next retry.
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+  document.addEventListener("visibilitychange", () => { if (document.hidden) keepAllNow(); else poll(); });
   window.addEventListener("online", () => { failures = 0; poll(); });
   window.addEventListener("offline", () => setConnection("down"));
 
   snapshot();
+  settleSubmission();
+  restoreTyped(document);
   revealCopyButtons();
   updateTimers();
   if (document.querySelector("time[data-elapsed-since]") || document.querySelector("[data-live-version]")) {

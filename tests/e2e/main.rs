@@ -13,3 +13,4 @@ mod harness;
 mod journeys;
 mod live;
 mod steps;
+mod typed_text;
