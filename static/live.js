@@ -1,5 +1,6 @@
 // draftdesk: progressive enhancement for server-rendered pages.
-// Live region updates, copy buttons, elapsed timers, confirm prompts.
+// Live region updates, connection banners, typed text kept until sent, copy buttons,
+// local and ageing times, elapsed timers, confirm prompts.
 // Every feature is keyed on data-* hooks, so pages without them are untouched.
 (() => {
   "use strict";
@@ -355,7 +356,36 @@
     }, 2000));
   };
 
-  // ---- elapsed timers ---------------------------------------------------
+  // ---- times ------------------------------------------------------------
+  // The server writes <time datetime="…Z"> in UTC. Shown here in the reader's own time
+  // zone, as a label that ages while the page is open ("just now", "5 min ago",
+  // "yesterday 14:02"), with the full local time in the title. Timers
+  // (data-elapsed-since) count up instead.
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  // Only instants with a zone: a bare "2026-11-25T20:19" would be read as local time.
+  const WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+  const ZONE = (() => {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (err) { return ""; }
+  })();
+
+  const pad = (n) => String(n).padStart(2, "0");
+  const clock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const day = (d, withYear) => `${d.getDate()} ${MONTHS[d.getMonth()]}${withYear ? ` ${d.getFullYear()}` : ""}`;
+  // Local calendar days since the epoch, so that "yesterday" means the date, not 24 h.
+  const dayIndex = (d) => Math.round(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) / 86400000);
+
+  const relativeLabel = (at, now) => {
+    const seconds = (now - at) / 1000;
+    if (Math.abs(seconds) < 60) return "just now"; // a little clock skew is still now
+    if (seconds > 0 && seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+    const days = dayIndex(now) - dayIndex(at);
+    if (days === 0) return `today ${clock(at)}`;
+    if (days === 1) return `yesterday ${clock(at)}`;
+    if (days > 1 && days < 7) return `${WEEKDAYS[at.getDay()]} ${clock(at)}`;
+    return `${day(at, at.getFullYear() !== now.getFullYear())}, ${clock(at)}`;
+  };
+
   const formatElapsed = (ms) => {
     const s = Math.max(0, Math.floor(ms / 1000));
     if (s < 60) return `${s} s`;
@@ -365,13 +395,23 @@
     if (h < 48) return `${h} h ${m % 60} min`;
     return `${Math.floor(h / 24)} d ${h % 24} h`;
   };
+
+  const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+
   const updateTimers = () => {
-    const now = Date.now();
-    document.querySelectorAll("time[data-elapsed-since]").forEach((t) => {
-      const since = Date.parse(t.dataset.elapsedSince);
-      if (Number.isNaN(since)) return; // leave the server's text alone
-      const text = formatElapsed(now - since);
-      if (t.textContent !== text) t.textContent = text;
+    const now = new Date();
+    document.querySelectorAll("time[datetime], time[data-elapsed-since]").forEach((t) => {
+      if (t.hasAttribute("data-elapsed-since")) {
+        const since = Date.parse(t.dataset.elapsedSince);
+        if (!Number.isNaN(since)) setText(t, formatElapsed(now - since));
+        return; // an unreadable start keeps the server's text
+      }
+      const stamp = t.getAttribute("datetime");
+      const at = WITH_ZONE.test(stamp) ? new Date(stamp) : null;
+      if (!at || Number.isNaN(at.getTime())) return;
+      setText(t, relativeLabel(at, now));
+      const full = `${day(at, true)}, ${clock(at)}${ZONE ? ` (${ZONE})` : ""}`;
+      if (t.title !== full) t.title = full;
     });
   };
 
@@ -558,8 +598,8 @@
   restoreTyped(document);
   revealCopyButtons();
   updateTimers();
-  if (document.querySelector("time[data-elapsed-since]") || document.querySelector("[data-live-version]")) {
-    setInterval(updateTimers, 1000);
+  if (document.querySelector("time[datetime], time[data-elapsed-since], [data-live-version]")) {
+    setInterval(() => { if (!document.hidden) updateTimers(); }, 1000);
   }
   if (document.querySelector("[data-live-version]")) {
     makeBanner();

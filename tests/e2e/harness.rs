@@ -12,6 +12,9 @@ use crate::fake_llm::FakeLlm;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The browser's time zone: not UTC, and half an hour off the hour, so that a time
+/// shown in UTC, or shifted by whole hours only, is caught.
+pub const BROWSER_TIME_ZONE: &str = "Asia/Kolkata";
 
 /// Kills a child process when dropped, so a failing test leaves nothing behind.
 pub struct Process(Child);
@@ -56,6 +59,7 @@ impl World {
         let driver_port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={driver_port}"))
+            .env("TZ", BROWSER_TIME_ZONE)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

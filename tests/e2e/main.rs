@@ -13,4 +13,5 @@ mod harness;
 mod journeys;
 mod live;
 mod steps;
+mod times;
 mod typed_text;
