@@ -462,17 +462,19 @@
     return keys;
   };
 
-  const keepNow = (el) => {
+  // The key is taken while the field is on the page: an update may remove it meanwhile.
+  const keepNow = (el, key) => {
     const unchanged = el.value === el.defaultValue || el.value.trim() === "";
-    store(storage("localStorage"), keptKey(el), unchanged ? null : JSON.stringify({ value: el.value, at: Date.now() }));
+    store(storage("localStorage"), key, unchanged ? null : JSON.stringify({ value: el.value, at: Date.now() }));
   };
-  const keepTimers = new Map();
+  const keepTimers = new Map(); // field -> {timer, key}
   const keepSoon = (el) => {
-    clearTimeout(keepTimers.get(el));
-    keepTimers.set(el, setTimeout(() => { keepTimers.delete(el); keepNow(el); }, 250));
+    const key = keptKey(el);
+    clearTimeout(keepTimers.get(el)?.timer);
+    keepTimers.set(el, { key, timer: setTimeout(() => { keepTimers.delete(el); keepNow(el, key); }, 250) });
   };
   const keepAllNow = () => {
-    keepTimers.forEach((t, el) => { clearTimeout(t); keepNow(el); });
+    keepTimers.forEach(({ timer, key }, el) => { clearTimeout(timer); keepNow(el, key); });
     keepTimers.clear();
   };
 
