@@ -561,6 +561,12 @@
     }
   };
 
+  const forgetAllTyped = () => {
+    keepTimers.forEach(({ timer }) => clearTimeout(timer));
+    keepTimers.clear();
+    keptKeys().forEach((key) => store(storage("localStorage"), key, null));
+  };
+
   // ---- wiring -----------------------------------------------------------
   document.addEventListener("click", (event) => {
     if (!(event.target instanceof Element)) return;
@@ -584,7 +590,10 @@
       event.preventDefault();
       return;
     }
-    noteSubmission(form);
+    // Signing out on purpose ends what was kept: the next person at this browser may
+    // sign in to another account.
+    if (actionOf(form) === "/logout") forgetAllTyped();
+    else noteSubmission(form);
   });
 
   document.addEventListener("input", (event) => { if (keepable(event.target)) keepSoon(event.target); });

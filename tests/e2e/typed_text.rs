@@ -290,3 +290,42 @@ async fn restored_text_can_be_discarded() {
         })
         .await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(browser_tests),
+    ignore = "needs chromium and chromedriver: apt-get install -y chromium chromium-driver"
+)]
+async fn signing_out_on_purpose_forgets_what_was_typed() {
+    let world = World::start().await;
+    world
+        .run("typed_text_sign_out", |world| async move {
+            set_up_account(&world).await;
+            world
+                .browser
+                .goto(&world.url("/threads/new"))
+                .await
+                .expect("page");
+            fill(&world, "#conversation", LINKEDIN).await;
+            world.browser.refresh().await.expect("reloaded");
+            world.wait_for("#conversation").await;
+            assert_eq!(value(&world, "#conversation").await, json!(LINKEDIN));
+
+            // The next person at this browser must not find it.
+            click(&world, "form[action='/logout'] button").await;
+            world.wait_for("form[action='/login']").await;
+            assert_eq!(kept(&world).await, "[]");
+            fill(&world, "#name", "anna").await;
+            fill(&world, "#password", PASSWORD).await;
+            click(&world, "form[action='/login'] button").await;
+            world.wait_for_text("Drafts waiting for review").await;
+            world
+                .browser
+                .goto(&world.url("/threads/new"))
+                .await
+                .expect("page");
+            world.wait_for("#conversation").await;
+            assert_eq!(value(&world, "#conversation").await, json!(""));
+        })
+        .await;
+}
