@@ -12,6 +12,9 @@ use crate::fake_llm::FakeLlm;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The browser's time zone: not UTC, and half an hour off the hour, so that a time
+/// shown in UTC, or shifted by whole hours only, is caught.
+pub const BROWSER_TIME_ZONE: &str = "Asia/Kolkata";
 
 /// Kills a child process when dropped, so a failing test leaves nothing behind.
 pub struct Process(Child);
@@ -37,9 +40,11 @@ pub struct World {
     pub browser: Client,
     pub setup_link: String,
     pub database_url: String,
+    port: u16,
+    // Declared before `dir`, so that the server is gone before its folder is removed.
     server: Option<Process>,
     driver: Option<Process>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl World {
@@ -48,28 +53,13 @@ impl World {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = format!("sqlite://{}", dir.path().join("e2e.db").display());
         let port = free_port();
-        let log = dir.path().join("server.log");
-        let mut server = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env("DATABASE_URL", &database_url)
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("LLM_BASE_URL", &model.base_url)
-            .env("OPENROUTER_API_KEY", "")
-            .env("LLM_API_KEY", "e2e-key")
-            .env("LLM_TIMEOUT_SECS", "20")
-            .env("JOB_CONCURRENCY", "2")
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "draftdesk=info,warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("draftdesk starts");
+        let mut server = spawn_server(dir.path(), port, &database_url, &model.base_url);
         let base = format!("http://127.0.0.1:{port}");
-        let setup_link = wait_for_setup_link(&log, &mut server);
+        let setup_link = wait_for_setup_link(&dir.path().join(SERVER_LOG), &mut server);
         let driver_port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={driver_port}"))
+            .env("TZ", BROWSER_TIME_ZONE)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -95,10 +85,49 @@ impl World {
             browser,
             setup_link,
             database_url,
+            port,
             server: Some(Process(server)),
             driver: Some(Process(driver)),
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// Kills the server at once, as a crash or a power cut would.
+    pub fn stop_server(&mut self) {
+        drop(self.server.take());
+    }
+
+    /// Starts the server again on the same port and database, and waits until it answers.
+    pub async fn restart_server(&mut self) {
+        self.stop_server();
+        let mut server = spawn_server(
+            self.dir.path(),
+            self.port,
+            &self.database_url,
+            &self.model.base_url,
+        );
+        let started = Instant::now();
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(response) = client.get(self.url("/login")).send().await
+                && response.status().is_success()
+            {
+                break;
+            }
+            if let Ok(Some(status)) = server.try_wait() {
+                let log = std::fs::read_to_string(self.dir.path().join(SERVER_LOG));
+                panic!(
+                    "draftdesk exited on restart ({status}):\n{}",
+                    log.unwrap_or_default()
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "draftdesk did not answer after a restart"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.server = Some(Process(server));
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -113,7 +142,8 @@ impl World {
     {
         let browser = self.browser.clone();
         // Kept alive here, so that a failing body still leaves a browser to photograph.
-        let _processes = (self.server.take(), self.driver.take());
+        // The server stays with the body, which may stop and restart it.
+        let _driver = self.driver.take();
         let outcome = tokio::spawn(body(self)).await;
         if let Err(error) = outcome {
             let path = screenshot_path(name);
@@ -193,6 +223,33 @@ impl World {
             .expect("sent");
         assert_eq!(response.status(), 202);
     }
+}
+
+/// The server's log, in the test's folder; restarts append to it.
+const SERVER_LOG: &str = "server.log";
+
+fn spawn_server(dir: &Path, port: u16, database_url: &str, model_url: &str) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(SERVER_LOG))
+        .expect("log file");
+    Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("LLM_BASE_URL", model_url)
+        .env("OPENROUTER_API_KEY", "")
+        .env("LLM_API_KEY", "e2e-key")
+        .env("LLM_TIMEOUT_SECS", "20")
+        .env("JOB_CONCURRENCY", "2")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "draftdesk=info,warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("draftdesk starts")
 }
 
 fn screenshot_path(name: &str) -> PathBuf {

@@ -11,3 +11,7 @@
 mod fake_llm;
 mod harness;
 mod journeys;
+mod live;
+mod steps;
+mod times;
+mod typed_text;
