@@ -30,15 +30,27 @@
     form.querySelector(selector)?.focus();
   };
 
+  // The clipboard API needs https (or localhost); elsewhere the older copy command does.
   const copyText = async (id) => {
     const el = document.getElementById(id);
     if (!el) return false;
     const text = (el instanceof HTMLTextAreaElement) ? el.value : el.textContent;
     try {
+      if (!navigator.clipboard || !window.isSecureContext) throw new Error("no clipboard API");
       await navigator.clipboard.writeText(text);
       return true;
     } catch (err) {
-      return false;
+      const scratch = document.createElement("textarea");
+      scratch.value = text;
+      scratch.setAttribute("readonly", "");
+      scratch.style.position = "fixed";
+      scratch.style.opacity = "0";
+      document.body.append(scratch);
+      scratch.select();
+      let ok = false;
+      try { ok = document.execCommand("copy"); } catch (ignored) { ok = false; }
+      scratch.remove();
+      return ok;
     }
   };
 

@@ -12,6 +12,7 @@ mod fake_llm;
 mod harness;
 mod journeys;
 mod live;
+mod review;
 mod steps;
 mod times;
 mod typed_text;
