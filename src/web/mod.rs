@@ -128,13 +128,18 @@ where
             .await
             .map_err(|(status, message)| (status, message).into_response())?;
         let to_login = || {
-            let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let next = if parts.method == axum::http::Method::GET {
-                next
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_owned()
             } else {
-                "/"
+                // A form posted after the session ended: come back to the page it was
+                // posted from (where the browser kept what was typed), not to the action.
+                referring_page(parts).unwrap_or_else(|| "/".to_owned())
             };
-            Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
+            Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
         };
         let user_id: Option<i64> = session
             .get(SESSION_USER)
@@ -273,6 +278,22 @@ fn urlencode(text: &str) -> String {
 }
 
 /// Only local paths are followed after sign-in (no open redirects).
+/// The path (and query) of the page a request came from, when it is one of ours.
+fn referring_page(parts: &Parts) -> Option<String> {
+    let referer = parts
+        .headers
+        .get(axum::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let uri: axum::http::Uri = referer.parse().ok()?;
+    let host = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    if uri.authority().map(|a| a.as_str()) != Some(host) {
+        return None;
+    }
+    let path = uri.path_and_query()?.as_str();
+    (safe_next(Some(path)) == path).then(|| path.to_owned())
+}
+
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {

@@ -432,3 +432,27 @@ async fn a_rejection_can_be_undone_and_actions_come_back_to_the_next_card() {
     assert_eq!(app.draft_status(&cleo).await, "pending");
     assert!(browser.page("/").await.contains("waits for review again"));
 }
+
+#[tokio::test]
+async fn a_form_posted_after_the_session_ended_signs_in_back_to_its_page() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    let host = app.address.trim_start_matches("http://");
+    let post = |referer: String| {
+        browser
+            .client
+            .post(app.url("/drafts/abc/feedback"))
+            .header("referer", referer)
+            .form(&[("feedback", "shorter")])
+            .send()
+    };
+    let response = post(format!("http://{host}/threads/7?x=1"))
+        .await
+        .expect("sent");
+    assert_see_other(&response, "/login?next=%2Fthreads%2F7%3Fx%3D1");
+    // Another site's page is never where sign-in leads.
+    let response = post("http://evil.example/threads/7".to_owned())
+        .await
+        .expect("sent");
+    assert_see_other(&response, "/login?next=%2F");
+}

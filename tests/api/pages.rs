@@ -11,7 +11,7 @@ use crate::helpers::{
 
 /// A cookie-keeping client that does not follow redirects, so tests see the 303s.
 pub(crate) struct Browser {
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     base: String,
 }
 
