@@ -39,8 +39,9 @@ pub async fn approve(
     .await
 }
 
+/// A form that only carries its CSRF token and where to come back to.
 #[derive(Deserialize)]
-pub struct RejectForm {
+pub struct PlainForm {
     #[serde(default)]
     csrf: String,
     return_to: Option<String>,
@@ -50,7 +51,7 @@ pub async fn reject(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<RejectForm>,
+    Form(form): Form<PlainForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
     let outcome = review::reject(&state.db, &user.user, &id).await;
@@ -73,7 +74,7 @@ pub async fn undo_reject(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<RejectForm>,
+    Form(form): Form<PlainForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&form.csrf).await?;
     let outcome = review::undo_reject(&state.db, &user.user, &id).await;
@@ -171,21 +172,13 @@ pub async fn feedback(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct RetryForm {
-    #[serde(default)]
-    csrf: String,
-    return_to: Option<String>,
-}
-
 pub async fn retry(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<RetryForm>,
+    Form(form): Form<PlainForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let id = checked_id(&user, &form, &id).await?;
     let outcome = review::retry_job(&state.jobs, &user.user, id).await;
     settle(
         &user,
@@ -193,6 +186,12 @@ pub async fn retry(
         form.return_to,
     )
     .await
+}
+
+/// Checks the form's CSRF token and reads a numeric id from the path (a 404 otherwise).
+async fn checked_id(user: &PageUser, form: &PlainForm, id: &str) -> Result<i64, PageError> {
+    user.check_csrf(&form.csrf).await?;
+    id.parse().map_err(|_| PageError::not_found())
 }
 
 /// Redirects back with a notice; a missing draft is a 404 page, any other refusal (a
@@ -226,13 +225,6 @@ async fn settle<T: Into<String>>(
     Ok(Redirect::to(&back).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct PlainForm {
-    #[serde(default)]
-    csrf: String,
-    return_to: Option<String>,
-}
-
 /// "Draft anyway": a thread whose run decided no reply was needed gets a draft.
 pub async fn draft_anyway(
     State(state): State<AppState>,
@@ -240,8 +232,7 @@ pub async fn draft_anyway(
     Path(id): Path<String>,
     Form(form): Form<PlainForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let id = checked_id(&user, &form, &id).await?;
     let outcome = review::draft_anyway(&state.jobs, &user.user, id).await;
     settle(
         &user,
@@ -258,8 +249,7 @@ pub async fn dismiss_no_reply(
     Path(id): Path<String>,
     Form(form): Form<PlainForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let id = checked_id(&user, &form, &id).await?;
     let outcome = review::dismiss_no_reply(&state.db, &user.user, id).await;
     settle(&user, outcome.map(|()| "Dismissed."), form.return_to).await
 }

@@ -8,14 +8,7 @@ use serde_json::json;
 
 use crate::fake_llm::{FakeLlm, Reply, draft};
 use crate::helpers::{message, user_with_token};
-use crate::process::{BusyLoops, Server, free_port};
-
-async fn job_states(db: &Db) -> Vec<(String, i64)> {
-    sqlx::query_as("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")
-        .fetch_all(&db.read)
-        .await
-        .expect("job states")
-}
+use crate::process::{BusyLoops, Server, free_port, job_states};
 
 #[tokio::test]
 async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_and_drafted() {

@@ -102,6 +102,14 @@ impl Drop for Server {
     }
 }
 
+/// How many jobs are in each state, by state.
+pub async fn job_states(db: &draftdesk::db::Db) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")
+        .fetch_all(&db.read)
+        .await
+        .expect("job states")
+}
+
 /// Threads that spin on the CPU until dropped: a busy machine.
 pub struct BusyLoops {
     stop: Arc<AtomicBool>,

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::fake_llm::{FakeLlm, Reply, draft};
 use crate::helpers::{message, user_with_token};
-use crate::process::{Server, free_port};
+use crate::process::{Server, free_port, job_states};
 
 async fn start_server(
     dir: &std::path::Path,
@@ -29,13 +29,6 @@ async fn start_server(
         ],
     )
     .await
-}
-
-async fn job_states(db: &Db) -> Vec<(String, i64)> {
-    sqlx::query_as("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")
-        .fetch_all(&db.read)
-        .await
-        .expect("job states")
 }
 
 #[tokio::test]
