@@ -54,15 +54,13 @@
     }
   };
 
-  // "Copy & approve": copy the final text (the edit box when it was changed), then approve.
+  // "Copy & approve": copy the draft as it stands in its box (edited or not), then approve.
   document.addEventListener("click", async (event) => {
     const button = event.target.closest?.("button[data-copy-approve]");
     if (!button) return;
     event.preventDefault();
     const form = button.form;
-    const edited = form?.querySelector("textarea[name=final_content]");
-    const source = edited && edited.value !== edited.defaultValue ? edited.id : button.dataset.copyApprove;
-    const copied = await copyText(source);
+    const copied = await copyText(button.dataset.copyApprove);
     if (!copied) {
       button.textContent = "Copy failed: approve without copying?";
       button.removeAttribute("data-copy-approve");
@@ -91,7 +89,7 @@
       case "k": move(-1); break;
       case "c": card?.querySelector("button[data-copy-target]")?.click(); break;
       case "y": card?.querySelector("button[data-copy-approve]")?.click(); break;
-      case "a": openPanel(card, "approve", "button[type=submit]"); break;
+      case "a": openPanel(card, "approve", "button[data-approve]"); break;
       case "e": openPanel(card, "approve", "textarea"); break;
       case "f": openPanel(card, "feedback", "textarea"); break;
       case "r": card?.querySelector('form[action$="/reject"]')?.requestSubmit(); break;

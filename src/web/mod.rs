@@ -278,6 +278,12 @@ fn urlencode(text: &str) -> String {
 }
 
 /// Only local paths are followed after sign-in (no open redirects).
+/// How many rows a text box needs to show `text` without scrolling, within reason.
+pub fn text_rows(text: &str) -> usize {
+    let lines: usize = text.lines().map(|line| line.chars().count() / 70 + 1).sum();
+    lines.clamp(3, 16)
+}
+
 /// The path (and query) of the page a request came from, when it is one of ours.
 fn referring_page(parts: &Parts) -> Option<String> {
     let referer = parts

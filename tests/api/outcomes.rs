@@ -456,3 +456,33 @@ async fn a_form_posted_after_the_session_ended_signs_in_back_to_its_page() {
         .expect("sent");
     assert_see_other(&response, "/login?next=%2F");
 }
+
+#[tokio::test]
+async fn a_draft_is_edited_where_it_stands_and_approved_with_the_edit() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", crate::pages::PASTE).await;
+    let draft = pending_draft_id(&app).await;
+    let page = browser.page("/").await;
+    assert!(
+        page.contains(&format!(
+            "<textarea class=\"draft-text\" id=\"text-{draft}\" name=\"final_content\""
+        )),
+        "the draft itself is the edit box: {page}"
+    );
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{draft}/approve"),
+            &[("final_content", "Tuesday at 10? A."), ("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let approved: String =
+        sqlx::query_scalar("SELECT final_content FROM drafts WHERE draft_message_id = ?")
+            .bind(&draft)
+            .fetch_one(&app.db.read)
+            .await
+            .expect("draft");
+    assert_eq!(approved, "Tuesday at 10? A.");
+}

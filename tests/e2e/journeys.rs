@@ -57,7 +57,7 @@ async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
         let bob_card = world.browser.find(Locator::Css("article.draft")).await.expect("card");
         let key = bob_card.attr("data-key").await.expect("attr").expect("a key");
         let id = key.trim_start_matches("draft-").to_owned();
-        click(&world, &format!("article[data-key='{key}'] details:nth-of-type(2) summary")).await;
+        click(&world, &format!("article[data-key='{key}'] details:nth-of-type(1) summary")).await;
         let feedback = format!("#feedback-{id}");
         click(&world, &feedback).await;
         world.browser.find(Locator::Css(&feedback)).await.expect("field").send_keys("shorter, and sign as A.").await.expect("typed");
@@ -83,11 +83,11 @@ async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
 
         // 6. Approve with an edit, reject the other: both leave the queue.
         world.browser.goto(&world.url("/")).await.expect("dashboard");
-        let revised = world.browser.find(Locator::XPath("//article[.//div[contains(., 'Tuesday 10:00 works. A.')]]")).await.expect("revised card");
+        let revised = world.browser.find(Locator::XPath("//article[.//textarea[contains(., 'Tuesday 10:00 works. A.')]]")).await.expect("revised card");
         let revised_key = revised.attr("data-key").await.expect("attr").expect("key");
-        click(&world, &format!("article[data-key='{revised_key}'] details:nth-of-type(1) summary")).await;
         fill(&world, &format!("article[data-key='{revised_key}'] textarea[name=final_content]"), "Tuesday 10:00 works for me. A.").await;
-        click(&world, &format!("article[data-key='{revised_key}'] details form[action$='/approve'] button")).await;
+        // The draft is edited where it stands, then approved.
+        click(&world, &format!("article[data-key='{revised_key}'] button[data-approve]")).await;
         world.wait_for_text("Approved.").await;
         // No are-you-sure prompt: the notice offers Undo instead.
         click(&world, "article.draft form[action$='/reject'] button").await;
@@ -178,7 +178,7 @@ async fn the_keyboard_alone_reaches_and_uses_every_control_on_the_dashboard() {
 
         // Open the feedback panel, type and send it, with the keyboard only.
         let summary = world.browser.find(Locator::XPath("//summary[normalize-space()='Give feedback']")).await.expect("summary");
-        world.js("document.querySelectorAll('summary')[1].focus(); return null;").await;
+        world.js("document.querySelectorAll('summary')[0].focus(); return null;").await;
         let enter = Key::Enter.to_string();
         summary.send_keys(&enter).await.expect("opened");
         world.browser.active_element().await.expect("focus").send_keys(&tab).await.expect("tab");

@@ -197,7 +197,7 @@ async fn a_page_whose_session_ended_says_so_and_links_to_sign_in_and_back() {
                 .await
                 .expect("thread page");
             world.wait_for_text("Drafts and revisions").await;
-            click(&world, "#thread-drafts details:nth-of-type(2) summary").await;
+            click(&world, "#thread-drafts details:nth-of-type(1) summary").await;
             click(&world, "#thread-drafts textarea[name=feedback]").await;
 
             // The session ends behind the page's back (expired, or signed out elsewhere).

@@ -143,7 +143,7 @@ async fn feedback_typed_while_the_draft_is_replaced_is_kept_for_the_new_draft() 
             let token = create_token(&world).await;
             paste(&world, "Bob", "Bob Baker: Free on Tuesday?\n").await;
             world.wait_for_text("Hi Bob, Tuesday works.").await;
-            click(&world, "article.draft details:nth-of-type(2) summary").await;
+            click(&world, "article.draft details:nth-of-type(1) summary").await;
             let field = world
                 .wait_for("article.draft textarea[name=feedback]")
                 .await;

@@ -42,7 +42,7 @@ async fn first_card(world: &World) -> String {
 async fn type_feedback(world: &World, card: &str, text: &str) {
     click(
         world,
-        &format!("article[data-key='{card}'] details:nth-of-type(2) summary"),
+        &format!("article[data-key='{card}'] details:nth-of-type(1) summary"),
     )
     .await;
     let field = world
@@ -247,11 +247,6 @@ async fn restored_text_can_be_discarded() {
             world.wait_for_text("Hi Bob, Tuesday works.").await;
             let card = first_card(&world).await;
             let approve = format!("article[data-key='{card}'] textarea[name=final_content]");
-            click(
-                &world,
-                &format!("article[data-key='{card}'] details:nth-of-type(1) summary"),
-            )
-            .await;
             fill(&world, &approve, "Tuesday works for me.").await;
             world
                 .browser
