@@ -147,6 +147,8 @@
 
   const applyDocument = (doc) => {
     deferred = false;
+    // The tab's title carries the number of drafts waiting.
+    if (doc.title && doc.title !== document.title) document.title = doc.title;
     let changed = false;
     const added = [];
     for (const fresh of doc.querySelectorAll("[data-live-region][id]")) {

@@ -393,9 +393,27 @@ pub fn display_time(stored: &str) -> String {
         .unwrap_or_else(|_| stored.to_owned())
 }
 
+/// When a message was sent, as the conversation said it (no time zone is known): a
+/// stored `2026-11-24T09:02:00` reads "Tue 24 Nov 2026, 09:02", so that a label such as
+/// "Today" keeps meaning the day it was pasted.
+pub fn display_sent_at(stored: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(stored, "%Y-%m-%dT%H:%M:%S")
+        .map(|at| at.format("%a %-d %b %Y, %H:%M").to_string())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{display_time, safe_next};
+    use super::{display_sent_at, display_time, safe_next};
+
+    #[test]
+    fn message_times_are_shown_as_dates_not_as_the_labels_pasted() {
+        assert_eq!(
+            display_sent_at("2026-11-24T09:02:00"),
+            "Tue 24 Nov 2026, 09:02"
+        );
+        assert_eq!(display_sent_at("not a time"), "not a time");
+    }
 
     #[test]
     fn stored_times_are_shown_readably() {

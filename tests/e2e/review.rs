@@ -118,6 +118,9 @@ async fn a_no_reply_decision_is_shown_and_draft_anyway_drafts() {
             click(&world, "form[action$='/draft-anyway'] button").await;
             world.wait_for_text("Glad it helped, Eva!").await;
             world.wait_for_no_text("Eva only said thanks").await;
+            // The draft came in by a live update; the tab's title counts it too.
+            let title = world.browser.title().await.expect("a title");
+            assert_eq!(title, "(1) Drafts · draftdesk");
             let tools = world.model.requests()[1]["tools"].to_string();
             assert!(!tools.contains("end_work"), "{tools}");
         })
