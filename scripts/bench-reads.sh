@@ -16,7 +16,8 @@ bin=$PWD/target/release/draftdesk
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
-export DATABASE_URL="sqlite://$work/bench.db" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn JOB_CONCURRENCY=4
+export DATABASE_URL="sqlite://$work/bench.db" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn JOB_CONCURRENCY=4 \
+  JOB_MAX_QUEUED_PER_USER=100000
 base="http://$BIND_ADDR"
 
 $bin migrate >/dev/null

@@ -14,7 +14,8 @@ cargo build --release --quiet
 bin=target/release/draftdesk
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-export DATABASE_URL="sqlite://$work/bench.db" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn
+export DATABASE_URL="sqlite://$work/bench.db" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  JOB_MAX_QUEUED_PER_USER=1000000
 
 $bin migrate >/dev/null
 $bin user add bench >/dev/null
