@@ -78,23 +78,8 @@ impl JobQueue {
         now: &str,
         room: Room,
     ) -> Result<i64, EnqueueError> {
-        if let Some(id) = db::jobs::join_queued_draft(conn, thread_id, now).await? {
-            return Ok(id);
-        }
-        if room == Room::Check {
-            self.ensure_room(conn, user_id).await?;
-        }
-        let id = db::jobs::insert(
-            &mut *conn,
-            JobKind::Draft,
-            user_id,
-            thread_id,
-            None,
-            "{}",
-            now,
-        )
-        .await?;
-        Ok(id)
+        self.queue_draft(conn, user_id, thread_id, now, room, false)
+            .await
     }
 
     /// Queues a draft job that must end with a draft ("Draft anyway"), or makes the
@@ -106,14 +91,30 @@ impl JobQueue {
         thread_id: i64,
         now: &str,
     ) -> Result<i64, EnqueueError> {
-        let payload = to_json(&DraftPayload {
-            reply_requested: true,
-        });
+        self.queue_draft(conn, user_id, thread_id, now, Room::Check, true)
+            .await
+    }
+
+    async fn queue_draft(
+        &self,
+        conn: &mut SqliteConnection,
+        user_id: i64,
+        thread_id: i64,
+        now: &str,
+        room: Room,
+        reply_requested: bool,
+    ) -> Result<i64, EnqueueError> {
+        let payload = to_json(&DraftPayload { reply_requested });
         if let Some(id) = db::jobs::join_queued_draft(conn, thread_id, now).await? {
-            db::jobs::set_payload(&mut *conn, id, &payload, now).await?;
+            // A plain request joining a queued "draft anyway" leaves it as it is.
+            if reply_requested {
+                db::jobs::set_payload(&mut *conn, id, &payload, now).await?;
+            }
             return Ok(id);
         }
-        self.ensure_room(conn, user_id).await?;
+        if room == Room::Check {
+            self.ensure_room(conn, user_id).await?;
+        }
         let id = db::jobs::insert(
             &mut *conn,
             JobKind::Draft,
