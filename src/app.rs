@@ -5,11 +5,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Router, ServiceExt, middleware};
 use tokio::net::TcpListener;
+use tower::Layer;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -120,10 +123,12 @@ impl Application {
             SqliteStore::new(self.state.db.write.clone())
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
-        let app = router(self.state.clone());
+        // Routing sees the path with repeated slashes collapsed, so a client whose base
+        // URL ends in '/' still reaches `/t/{token}/send-messages/`.
+        let app = MapRequestLayer::new(collapse_slashes).layer(router(self.state.clone()));
         let served = axum::serve(
             self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            ServiceExt::<Request<Body>>::into_make_service_with_connect_info::<SocketAddr>(app),
         )
         .with_graceful_shutdown(shutdown)
         .await;
@@ -149,6 +154,7 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn(api::cors))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -189,6 +195,35 @@ async fn method_not_allowed() -> AppError {
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+}
+
+/// `//send-messages///` → `/send-messages/`; the query is kept as it came.
+fn collapse_slashes(mut request: Request<Body>) -> Request<Body> {
+    let uri = request.uri();
+    if !uri.path().contains("//") {
+        return request;
+    }
+    let mut path = String::with_capacity(uri.path().len());
+    for c in uri.path().chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    if let Some(query) = uri.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    match path.parse() {
+        Ok(path_and_query) => {
+            parts.path_and_query = Some(path_and_query);
+            if let Ok(collapsed) = axum::http::Uri::from_parts(parts) {
+                *request.uri_mut() = collapsed;
+            }
+        }
+        Err(error) => tracing::debug!(%error, "could not collapse the slashes of a path"),
+    }
+    request
 }
 
 /// Keeps API tokens that stand in a path (`/t/{token}/...`) out of the logs.

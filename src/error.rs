@@ -1,7 +1,9 @@
 //! `AppError`: every way a request can fail, and how each is shown to a client.
 //!
-//! The JSON face is `{"error": {"code", "message"}}` (plus `field` when one field is at
-//! fault). Causes of a 5xx are logged with `tracing` and never sent to the client.
+//! The JSON face is `{"error": {"code", "message"}, "message"}` (plus `error.field` when
+//! one field is at fault). The top-level `message` repeats `error.message` for old clients
+//! that show `error.message || error`. Causes of a 5xx are logged with `tracing` and
+//! never sent to the client.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -13,8 +15,9 @@ pub enum AppError {
     /// The body could not be read as the content type it claims (400).
     #[error("{0}")]
     BadRequest(String),
-    /// A field is missing, of the wrong type, or out of range (422).
-    #[error("{field}: {message}")]
+    /// A field is missing, of the wrong type, or out of range (422). The message names
+    /// the field once, as its path (`messages[1].sender_name must not be empty`).
+    #[error("{message}")]
     Invalid { field: String, message: String },
     /// No credentials, or credentials that are not valid (401).
     #[error("{0}")]
@@ -52,12 +55,17 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// A 422 naming the field at fault.
+    /// A 422 naming the field at fault. A message that does not mention the field gets
+    /// it as a prefix, so a client showing only the message still knows which field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
+        let field = field.into();
+        let message = message.into();
+        let message = if message.contains(field.as_str()) {
+            message
+        } else {
+            format!("{field}: {message}")
+        };
+        Self::Invalid { field, message }
     }
 
     pub fn status_code(&self) -> StatusCode {
@@ -131,11 +139,13 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let mut body = json!({ "code": self.code(), "message": self.public_message() });
+        let message = self.public_message();
+        let mut error = json!({ "code": self.code(), "message": message });
         if let Self::Invalid { field, .. } = &self {
-            body["field"] = json!(field);
+            error["field"] = json!(field);
         }
-        let mut response = (status, Json(json!({ "error": body }))).into_response();
+        let body = json!({ "error": error, "message": message });
+        let mut response = (status, Json(body)).into_response();
         match &self {
             Self::Unauthorized(_) => {
                 response

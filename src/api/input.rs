@@ -62,47 +62,97 @@ where
 
 /// Decodes JSON, naming the path of the field at fault. Fields the endpoint does not
 /// know are refused (422) rather than silently dropped, so a misspelt field is noticed.
+///
+/// Every message names its field once, in one path style: `messages[1].sender_name`.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::BadRequest("the request body is empty".to_owned()));
     }
     let mut unknown: Option<String> = None;
     let mut record = |path: serde_ignored::Path<'_>| {
-        unknown.get_or_insert_with(|| path.to_string());
+        unknown.get_or_insert_with(|| ignored_path(&path));
     };
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     let ignoring = serde_ignored::Deserializer::new(deserializer, &mut record);
     let decoded = serde_path_to_error::deserialize(ignoring).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() || path == "." {
-            if inner.is_data() {
-                return AppError::invalid("body", inner.to_string());
-            }
+        if (inner.is_syntax() || inner.is_eof()) && !inner.is_data() {
             return AppError::BadRequest(format!("the request body is not valid JSON: {inner}"));
         }
-        AppError::invalid(path, strip_position(&inner.to_string()))
+        let path = if path == "." { String::new() } else { path };
+        data_error(&path, &strip_position(&inner.to_string()))
     })?;
     match unknown {
         Some(field) => Err(AppError::invalid(
             field.clone(),
-            format!("unknown field `{field}`; see the API's fields in README.md"),
+            format!("{field} is not a known field; see the API's fields in README.md"),
         )),
         None => Ok(decoded),
     }
 }
 
-/// Decodes a form body; serde_urlencoded's messages already name the field.
+/// Turns serde's wording ("missing field `x`", "invalid type: A, expected B") into a
+/// sentence that starts with the field's path.
+fn data_error(path: &str, message: &str) -> AppError {
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let field = join_path(path, name);
+        return AppError::invalid(field.clone(), format!("{field} is required"));
+    }
+    let field = if path.is_empty() { "body" } else { path };
+    let subject = if path.is_empty() { "the body" } else { path };
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let expected = expected
+            .strip_prefix("struct ")
+            .map_or(expected, |_| "an object");
+        return AppError::invalid(field, format!("{subject} must be {expected}, not {found}"));
+    }
+    AppError::invalid(field, format!("{subject}: {message}"))
+}
+
+fn join_path(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+/// serde_ignored writes paths as `messages.1.x`; this writes them as `messages[1].x`,
+/// the style every other message uses.
+fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
+        Path::Map { parent, key } => join_path(&ignored_path(parent), key),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}
+
+/// Decodes a form body, naming the field at fault.
 pub fn decode_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_urlencoded::from_bytes(bytes).map_err(|error| {
         let message = error.to_string();
-        let field = message
+        match message
             .split('`')
             .nth(1)
             .filter(|_| message.contains("field"))
-            .unwrap_or("body")
-            .to_owned();
-        AppError::invalid(field, message)
+        {
+            Some(field) if message.starts_with("missing field") => {
+                AppError::invalid(field, format!("{field} is required"))
+            }
+            Some(field) => AppError::invalid(field, format!("{field}: {message}")),
+            None => AppError::invalid("body", format!("the form could not be read: {message}")),
+        }
     })
 }
 

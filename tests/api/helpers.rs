@@ -246,5 +246,9 @@ pub async fn error_body(response: Response, status: u16) -> Value {
     let error = body["error"].clone();
     assert!(error["code"].is_string(), "no error code in {body}");
     assert!(error["message"].is_string(), "no error message in {body}");
+    assert_eq!(
+        body["message"], error["message"],
+        "the message is repeated at the top level for old clients"
+    );
     error
 }

@@ -120,7 +120,7 @@ fn cases(draft: &str) -> Vec<Case> {
         get("/jobs/1.5", 404),
         get("/jobs/%00", 404),
         get("/jobs/99999999999999999999999999", 404),
-        get("//send-messages/", 404),
+        get("//send-messages/", 405), // repeated slashes are collapsed
         get("/%2e%2e/send-messages/", 405), // the client resolves it to /send-messages/
         get("/t/%2F/draft-messages/?user_id=anna", 401),
         get("/send-messages/", 405),
