@@ -9,11 +9,47 @@ use crate::db::jobs::{JobKind, JobState};
 use crate::db::{self, Db};
 use crate::error::AppError;
 
+/// How a finished job ended; absent while it is queued or running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    /// A draft is waiting for review (`draft_message_id` names it).
+    Drafted,
+    /// The agent decided the thread needs no reply.
+    NoReply,
+    /// Newer messages arrived while it ran; the draft was set aside and a newer job
+    /// drafts the thread.
+    Stale,
+    /// A newer job for the same thread took this one's work over before it finished.
+    Merged,
+    /// Every attempt failed; `last_error` says why.
+    Failed,
+}
+
+impl JobOutcome {
+    /// From the job's state and its newest agent run's outcome.
+    fn of(state: JobState, run_outcome: Option<&str>) -> Option<Self> {
+        match state {
+            JobState::Queued | JobState::Running => None,
+            JobState::Failed => Some(Self::Failed),
+            JobState::Done => Some(match run_outcome {
+                Some("drafted") => Self::Drafted,
+                Some("no_reply") => Self::NoReply,
+                Some("stale") => Self::Stale,
+                _ => Self::Merged,
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct JobView {
     id: i64,
     kind: JobKind,
     state: JobState,
+    outcome: Option<JobOutcome>,
+    /// The draft the job wrote, when its outcome is `drafted`.
+    draft_message_id: Option<String>,
     thread_id: i64,
     thread_name: String,
     attempts: i64,
@@ -40,10 +76,14 @@ pub async fn show(
     let job = db::jobs::find_for_user(&db.read, caller.0.id, id)
         .await?
         .ok_or_else(not_found)?;
+    let (run_outcome, draft_message_id) = db::jobs::last_run_result(&db.read, job.id).await?;
+    let outcome = JobOutcome::of(job.state, run_outcome.as_deref());
     Ok(Json(JobView {
         id: job.id,
         kind: job.kind,
         state: job.state,
+        outcome,
+        draft_message_id: draft_message_id.filter(|_| outcome == Some(JobOutcome::Drafted)),
         thread_id: job.thread_id,
         thread_name: job.thread_name,
         attempts: job.attempts,

@@ -151,6 +151,23 @@ pub async fn find_for_user(
     .await
 }
 
+/// What a job's newest agent run came to (`drafted`, `no_reply`, `stale`, `failed`, or
+/// `None` while it runs or when the job never ran), and the draft that run wrote.
+pub async fn last_run_result(
+    pool: &SqlitePool,
+    job_id: i64,
+) -> Result<(Option<String>, Option<String>), sqlx::Error> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT r.outcome, d.draft_message_id \
+         FROM agent_runs r LEFT JOIN drafts d ON d.agent_run_id = r.id \
+         WHERE r.job_id = ? ORDER BY r.id DESC LIMIT 1",
+    )
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
 const JOB_COLUMNS: &str = "j.id, j.kind, j.user_id, j.thread_id, t.name AS thread_name, \
     j.payload, j.state, j.attempts, j.max_attempts, j.run_at, j.last_error, j.created_at, \
     j.updated_at, j.finished_at";
@@ -270,7 +287,8 @@ pub async fn complete(
     now: &str,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?1, finished_at = ?1 \
+        "UPDATE jobs SET state = 'done', last_error = NULL, locked_until = NULL, \
+                updated_at = ?1, finished_at = ?1 \
          WHERE id = ?2 AND attempts = ?3 AND state = 'running'",
     )
     .bind(now)

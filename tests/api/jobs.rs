@@ -62,3 +62,89 @@ async fn the_health_check_needs_no_token() {
         .expect("sent");
     assert_eq!(json_body(response, 200).await["status"], "ok");
 }
+
+/// A job that drafted names its draft; a later success clears the errors of the attempts
+/// before it; a job still queued has no outcome yet.
+#[tokio::test]
+async fn a_finished_job_says_what_it_came_to() {
+    use crate::fake_llm::{FakeLlm, Reply, draft};
+    use crate::helpers::spawn_app_with_model;
+
+    let model = FakeLlm::start().await;
+    model.push([
+        Reply::Status(
+            500,
+            json!({"error": {"message": "upstream exploded"}}),
+            None,
+        ),
+        draft("See you Tuesday."),
+    ]);
+    let app = spawn_app_with_model(&model.base_url).await;
+    let sent = json_body(
+        app.send("Jo", json!([message("j1", "Jo", "Tuesday?")]))
+            .await,
+        202,
+    )
+    .await;
+    let path = format!("/jobs/{}", sent["job_id"]);
+    let queued = json_body(app.get(&path).await, 200).await;
+    assert!(queued["outcome"].is_null(), "{queued}");
+    assert!(queued["draft_message_id"].is_null(), "{queued}");
+
+    assert_eq!(app.run_jobs().await, 2);
+    let job = json_body(app.get(&path).await, 200).await;
+    assert_eq!(job["state"], "done");
+    assert_eq!(job["outcome"], "drafted");
+    assert_eq!(job["attempts"], 2);
+    assert!(
+        job["last_error"].is_null(),
+        "a success clears the error: {job}"
+    );
+    let pending = app.pending_drafts().await;
+    assert_eq!(job["draft_message_id"], pending[0]["draft_message_id"]);
+}
+
+#[tokio::test]
+async fn a_no_reply_job_and_a_failed_job_say_so() {
+    use crate::fake_llm::{FakeLlm, Reply, no_reply};
+    use crate::helpers::spawn_app_with_model;
+
+    let model = FakeLlm::start().await;
+    model.push([no_reply("Jo only said thanks.")]);
+    let app = spawn_app_with_model(&model.base_url).await;
+    let thanks = json_body(
+        app.send("Jo", json!([message("j1", "Jo", "Thanks!")]))
+            .await,
+        202,
+    )
+    .await;
+    app.run_jobs().await;
+    let job = json_body(app.get(&format!("/jobs/{}", thanks["job_id"])).await, 200).await;
+    assert_eq!(
+        (job["state"].as_str(), job["outcome"].as_str()),
+        (Some("done"), Some("no_reply"))
+    );
+    assert!(job["draft_message_id"].is_null(), "{job}");
+
+    model.always(Reply::Status(
+        401,
+        json!({"error": {"message": "No auth credentials found"}}),
+        None,
+    ));
+    let refused = json_body(
+        app.send("Mo", json!([message("m1", "Mo", "Call me?")]))
+            .await,
+        202,
+    )
+    .await;
+    app.run_jobs().await;
+    let job = json_body(app.get(&format!("/jobs/{}", refused["job_id"])).await, 200).await;
+    assert_eq!(
+        (job["state"].as_str(), job["outcome"].as_str()),
+        (Some("failed"), Some("failed"))
+    );
+    assert!(
+        job["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{job}"
+    );
+}
