@@ -24,6 +24,8 @@ pub mod inbox;
 pub mod jobs;
 /// The OpenAI-compatible model client.
 pub mod llm;
+/// Log output: text or JSON lines.
+pub mod logging;
 /// The conversation paste parser.
 pub mod paste;
 /// Feedback, approve and reject.

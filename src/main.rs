@@ -3,18 +3,18 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
+use draftdesk::logging::{self, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let dotenv = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("draftdesk=info,tower_http=info,warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    match LogFormat::from_env() {
+        Ok(format) => logging::init(format),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     if let Err(error) = dotenv
         && !error.not_found()
     {

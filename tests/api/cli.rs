@@ -179,3 +179,58 @@ fn every_subcommand_has_help() {
         assert!(stdout(&out).contains("Usage"), "{args:?}: {}", stdout(&out));
     }
 }
+
+/// A log written to a file or a pipe has no colour codes; `LOG_FORMAT=json` writes one
+/// JSON object per line; a wrong `LOG_FORMAT` is named.
+#[tokio::test]
+async fn logs_are_plain_off_a_terminal_and_json_on_request() {
+    use crate::process::{Server, free_port};
+
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for format in ["text", "json"] {
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join(format!("{format}.db")).display()
+        );
+        let server = Server::start(
+            dir.path(),
+            free_port(),
+            &[
+                ("DATABASE_URL", url.as_str()),
+                ("NO_COLOR", ""),
+                ("RUST_LOG", "info"),
+                ("LOG_FORMAT", format),
+            ],
+        )
+        .await;
+        // The server logs that it listens before it answers its first request.
+        let log = server.log_text();
+        assert!(log.contains("listening"), "the start is logged: {log}");
+        assert!(
+            !log.contains('\u{1b}'),
+            "colour codes in a {format} log file: {log}"
+        );
+        if format == "json" {
+            for line in log.lines().filter(|l| !l.trim().is_empty()) {
+                let entry: serde_json::Value = serde_json::from_str(line)
+                    .unwrap_or_else(|_| panic!("not a JSON line: {line}"));
+                assert!(entry["level"].is_string(), "{line}");
+                assert!(entry["timestamp"].is_string(), "{line}");
+            }
+        }
+    }
+    let url = format!("sqlite://{}", dir.path().join("wrong.db").display());
+    let output = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .env("LOG_FORMAT", "xml")
+        .current_dir(dir.path())
+        .output()
+        .expect("ran");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("LOG_FORMAT") && stderr.contains("xml"),
+        "{stderr}"
+    );
+}
