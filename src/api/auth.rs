@@ -6,23 +6,75 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::auth::hash_token;
+use crate::db::aliases::{Sighting, Standing};
 use crate::db::users::User;
 use crate::db::{self, Db};
 use crate::error::AppError;
 
+/// The longest `user_id` kept as an alias.
+const MAX_ALIAS: usize = 200;
+
 /// The user a valid API token belongs to.
 #[derive(Debug, Clone)]
-pub struct ApiUser(pub User);
+pub struct ApiUser {
+    user: User,
+    token_id: i64,
+    /// The calling client, as far as it says: its Origin, else its User-Agent.
+    client: String,
+    db: Db,
+}
 
 impl ApiUser {
-    /// The contract carries `user_id` in every request; it must be the token's user.
-    pub fn check_user_id(&self, user_id: &str) -> Result<&User, AppError> {
-        if user_id.trim() != self.0.name {
-            return Err(AppError::Forbidden(format!(
-                "user_id '{user_id}' is not the user this token belongs to"
-            )));
+    /// The contract carries `user_id` in every request. The token decides the account:
+    /// its name is accepted, and so is an id that names no account yet, which becomes an
+    /// alias of the token's account (old clients send an id of their own). Another
+    /// account's name or alias, or an alias the user removed, is refused (403).
+    pub async fn check_user_id(&self, user_id: &str) -> Result<&User, AppError> {
+        let user_id = user_id.trim();
+        if user_id == self.user.name {
+            return Ok(&self.user);
         }
-        Ok(&self.0)
+        if user_id.is_empty() {
+            return Err(AppError::invalid("user_id", "user_id must not be empty"));
+        }
+        if user_id
+            .chars()
+            .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
+        {
+            return Err(AppError::invalid(
+                "user_id",
+                "user_id must be printable text (no control characters, valid UTF-8)",
+            ));
+        }
+        if user_id.chars().count() > MAX_ALIAS {
+            return Err(AppError::invalid(
+                "user_id",
+                format!("user_id must be at most {MAX_ALIAS} characters"),
+            ));
+        }
+        let now = db::now();
+        let seen = Sighting {
+            token_id: self.token_id,
+            from: &self.client,
+            now: &now,
+        };
+        match db::aliases::resolve(&self.db.read, &self.db.write, self.user.id, user_id, &seen)
+            .await?
+        {
+            Standing::Alias => Ok(&self.user),
+            Standing::Removed => Err(AppError::Forbidden(format!(
+                "user_id '{user_id}' was removed from this account's aliases in Settings; \
+                 restore it there to use it again"
+            ))),
+            Standing::Other => Err(AppError::Forbidden(format!(
+                "user_id '{user_id}' is not the user this token belongs to"
+            ))),
+        }
+    }
+
+    /// The token's account, for endpoints that carry no `user_id`.
+    pub fn user(&self) -> &User {
+        &self.user
     }
 }
 
@@ -52,9 +104,33 @@ where
             .ok_or_else(|| {
                 AppError::Unauthorized("the API token is not valid or was revoked".to_owned())
             })?;
-        record_use(db, owner.token_id, owner.last_used_at.as_deref());
-        Ok(Self(owner.user))
+        record_use(db.clone(), owner.token_id, owner.last_used_at.as_deref());
+        Ok(Self {
+            user: owner.user,
+            token_id: owner.token_id,
+            client: client(parts),
+            db,
+        })
     }
+}
+
+/// Who is calling, for the alias list: the Origin (a browser extension's or a page's),
+/// else the User-Agent, cut to 200 characters.
+fn client(parts: &Parts) -> String {
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != "null")
+    };
+    header(header::ORIGIN)
+        .or_else(|| header(header::USER_AGENT))
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
 }
 
 fn bearer_token(parts: &Parts) -> Result<Option<String>, AppError> {

@@ -47,7 +47,7 @@ pub async fn list(
     let user_id = query
         .user_id
         .ok_or_else(|| AppError::invalid("user_id", "the user_id query parameter is required"))?;
-    let user = caller.check_user_id(&user_id)?;
+    let user = caller.check_user_id(&user_id).await?;
     let drafts = db::drafts::list_pending(&db.read, user.id).await?;
     Ok(Json(DraftList {
         draft_messages: drafts
@@ -89,7 +89,7 @@ pub async fn feedback(
     body: JsonOrForm<FeedbackBody, FeedbackBody>,
 ) -> Result<(StatusCode, Json<FeedbackAccepted>), AppError> {
     let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
-    let user = caller.check_user_id(&body.user_id)?;
+    let user = caller.check_user_id(&body.user_id).await?;
     let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
     let text = input::required("feedback", &body.feedback, MAX_FEEDBACK)?;
     let job_id = review::give_feedback(&jobs, user, draft_id, text).await?;
@@ -140,7 +140,7 @@ pub async fn reject(
     body: JsonOrForm<DecisionBody, DecisionBody>,
 ) -> Result<Json<Decided>, AppError> {
     let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
-    let user = caller.check_user_id(&body.user_id)?;
+    let user = caller.check_user_id(&body.user_id).await?;
     let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
     let draft = review::reject(&db, user, draft_id).await?;
     Ok(Json(Decided::from(draft)))
@@ -154,7 +154,7 @@ pub async fn approve(
     body: JsonOrForm<DecisionBody, DecisionBody>,
 ) -> Result<Json<Decided>, AppError> {
     let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
-    let user = caller.check_user_id(&body.user_id)?;
+    let user = caller.check_user_id(&body.user_id).await?;
     let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
     let final_content = match body.final_content.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => Some(input::at_most("final_content", text, MAX_CONTENT)?),

@@ -86,7 +86,7 @@ pub async fn send(
         }
         JsonOrForm::Form(form) => from_form(form)?,
     };
-    let user = caller.check_user_id(&body.user_id)?;
+    let user = caller.check_user_id(&body.user_id).await?;
     let thread_name = input::required("thread_name", &body.thread_name, MAX_NAME)?.to_owned();
     let messages = validate(body.messages)?;
     let accepted = inbox::accept(&jobs, user, &thread_name, messages).await?;
@@ -99,7 +99,7 @@ async fn send_paste(
     caller: &ApiUser,
     form: SendMessagesForm,
 ) -> Result<(StatusCode, Json<SendMessagesResponse>), AppError> {
-    let user = caller.check_user_id(&form.user_id)?;
+    let user = caller.check_user_id(&form.user_id).await?;
     let thread_name = input::required("thread_name", &form.thread_name, MAX_NAME)?.to_owned();
     let format = match form.format.as_deref().map(str::trim) {
         None | Some("" | "auto") => None,

@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod agent_runs;
+pub mod aliases;
 pub mod drafts;
 pub mod jobs;
 pub mod messages;

@@ -60,6 +60,14 @@ pub fn router() -> Router<AppState> {
         .route("/settings/profile", post(settings::save_profile))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route(
+            "/settings/aliases/{id}/remove",
+            post(settings::remove_alias),
+        )
+        .route(
+            "/settings/aliases/{id}/restore",
+            post(settings::restore_alias),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{Layout, PageError, PageUser};
 use crate::app::AppState;
 use crate::auth;
+use crate::db::aliases::Alias;
 use crate::db::tokens::TokenInfo;
 use crate::db::{self};
 
@@ -25,6 +26,7 @@ struct SettingsPage {
     names: String,
     style_notes: String,
     tokens: Vec<TokenInfo>,
+    aliases: Vec<Alias>,
     new_token: Option<String>,
     error: Option<String>,
 }
@@ -62,6 +64,7 @@ async fn render(
         names,
         style_notes,
         tokens: db::tokens::list(&state.db.read, user.user.id).await?,
+        aliases: db::aliases::list(&state.db.read, user.user.id).await?,
         new_token,
         error,
     };
@@ -171,4 +174,48 @@ pub async fn revoke_token(
     user.notice("Token revoked. Clients using it are refused from now on.")
         .await?;
     Ok(Redirect::to("/settings").into_response())
+}
+
+/// `POST /settings/aliases/{id}/remove`: an integration calling the account by this id
+/// is refused from now on.
+pub async fn remove_alias(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    set_alias_removed(&state, &user, &id, &form.csrf, true).await
+}
+
+/// `POST /settings/aliases/{id}/restore`: the id is accepted again.
+pub async fn restore_alias(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    set_alias_removed(&state, &user, &id, &form.csrf, false).await
+}
+
+async fn set_alias_removed(
+    state: &AppState,
+    user: &PageUser,
+    id: &str,
+    csrf: &str,
+    remove: bool,
+) -> Result<Response, PageError> {
+    user.check_csrf(csrf).await?;
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let now = db::now();
+    let removed_at = remove.then_some(now.as_str());
+    if !db::aliases::set_removed(&state.db.write, user.user.id, id, removed_at).await? {
+        return Err(PageError::not_found());
+    }
+    user.notice(if remove {
+        "Alias removed. Requests that call your account by it are refused from now on."
+    } else {
+        "Alias restored."
+    })
+    .await?;
+    Ok(Redirect::to("/settings#aliases-heading").into_response())
 }

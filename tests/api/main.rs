@@ -1,6 +1,7 @@
 //! The integration tests: one binary, each test starts the real app on port 0 with a
 //! fresh SQLite file and talks to it over HTTP.
 
+mod aliases;
 mod auth;
 mod cli;
 mod drafting;

@@ -1,0 +1,120 @@
+//! The `user_aliases` table: other `user_id`s an API client calls an account by.
+
+use sqlx::SqlitePool;
+
+/// An alias as listed in settings.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Alias {
+    pub id: i64,
+    pub alias: String,
+    pub first_seen_from: String,
+    pub first_seen_at: String,
+    pub removed_at: Option<String>,
+    /// The label of the token that first used it, if that token still exists.
+    pub token_label: Option<String>,
+    pub token_prefix: Option<String>,
+}
+
+/// What a `user_id` is, seen from the account whose token sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// An alias of this account (just learned, or known before).
+    Alias,
+    /// An alias of this account that the user removed.
+    Removed,
+    /// Another account's name or alias.
+    Other,
+}
+
+/// Where a `user_id` first came from.
+#[derive(Debug, Clone)]
+pub struct Sighting<'a> {
+    pub token_id: i64,
+    pub from: &'a str,
+    pub now: &'a str,
+}
+
+/// Looks `alias` up for `user_id`'s account, learning it as a new alias of that account
+/// when it names no account and no alias yet. `alias` is not the account's own name.
+pub async fn resolve(
+    read: &SqlitePool,
+    write: &SqlitePool,
+    user_id: i64,
+    alias: &str,
+    seen: &Sighting<'_>,
+) -> Result<Standing, sqlx::Error> {
+    let account: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = ?")
+        .bind(alias)
+        .fetch_optional(read)
+        .await?;
+    if account.is_some() {
+        return Ok(Standing::Other);
+    }
+    if let Some(known) = find(read, alias).await? {
+        return Ok(standing(user_id, known));
+    }
+    // Several requests of a new client may race here: the first insert wins, and every
+    // one of them reads the row that won.
+    sqlx::query(
+        "INSERT INTO user_aliases (user_id, alias, token_id, first_seen_from, first_seen_at) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (alias) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(alias)
+    .bind(seen.token_id)
+    .bind(seen.from)
+    .bind(seen.now)
+    .execute(write)
+    .await?;
+    match find(write, alias).await? {
+        Some(known) => Ok(standing(user_id, known)),
+        None => Err(sqlx::Error::RowNotFound),
+    }
+}
+
+async fn find(pool: &SqlitePool, alias: &str) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT user_id, removed_at FROM user_aliases WHERE alias = ?")
+            .bind(alias)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(owner, removed)| (owner, removed.is_some())))
+}
+
+fn standing(user_id: i64, (owner, removed): (i64, bool)) -> Standing {
+    match (owner == user_id, removed) {
+        (false, _) => Standing::Other,
+        (true, true) => Standing::Removed,
+        (true, false) => Standing::Alias,
+    }
+}
+
+/// The account's aliases, newest first.
+pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<Alias>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.alias, a.first_seen_from, a.first_seen_at, a.removed_at, \
+                t.label AS token_label, t.prefix AS token_prefix \
+         FROM user_aliases a LEFT JOIN api_tokens t ON t.id = a.token_id \
+         WHERE a.user_id = ? ORDER BY a.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Removes (`Some(now)`) or restores (`None`) one of the account's aliases; false when
+/// the account has no alias with that id.
+pub async fn set_removed(
+    pool: &SqlitePool,
+    user_id: i64,
+    id: i64,
+    removed_at: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE user_aliases SET removed_at = ? WHERE id = ? AND user_id = ?")
+        .bind(removed_at)
+        .bind(id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
