@@ -8,7 +8,33 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every API error's body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+    /// The same text as `error.message`, for clients that show `error.message || error`.
+    pub message: String,
+}
+
+/// What went wrong, for programs (`code`, `field`) and for people (`message`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `bad_request`, `invalid_field`, `unauthorized`,
+    /// `forbidden`, `not_found`, `conflict`, `method_not_allowed`, `payload_too_large`,
+    /// `unsupported_media_type`, `rate_limited`, `queue_full`, `unavailable`, `internal`.
+    #[schema(example = "invalid_field")]
+    pub code: &'static str,
+    /// A sentence that names the field at fault once, as a path.
+    #[schema(example = "messages[1].sender_name must not be empty")]
+    pub message: String,
+    /// The path of the field at fault, for 422s (`messages[1].sender_name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "messages[1].sender_name")]
+    pub field: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -140,11 +166,18 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let message = self.public_message();
-        let mut error = json!({ "code": self.code(), "message": message });
-        if let Self::Invalid { field, .. } = &self {
-            error["field"] = json!(field);
-        }
-        let body = json!({ "error": error, "message": message });
+        let field = match &self {
+            Self::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: message.clone(),
+                field,
+            },
+            message,
+        };
         let mut response = (status, Json(body)).into_response();
         match &self {
             Self::Unauthorized(_) => {

@@ -4,11 +4,12 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
 use crate::db::{self, Db};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::jobs::JobQueue;
 use crate::review::{self, MAX_FEEDBACK};
 
@@ -19,12 +20,15 @@ pub struct DraftListQuery {
     user_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The drafts waiting for review, newest first.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DraftList {
     draft_messages: Vec<DraftItem>,
 }
 
-#[derive(Debug, Serialize)]
+/// A draft waiting for review.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DraftMessage)]
 struct DraftItem {
     thread_name: String,
     draft_message_id: String,
@@ -37,6 +41,19 @@ struct DraftItem {
 }
 
 /// `GET /draft-messages/?user_id=`: the user's drafts waiting for review, newest first.
+#[utoipa::path(
+    get,
+    path = "/draft-messages/",
+    operation_id = "list_draft_messages",
+    tag = "review",
+    params(("user_id" = String, Query, description = "The account's name or an alias of it")),
+    responses(
+        (status = 200, description = "The pending drafts, newest first", body = DraftList),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "`user_id` is another account's or a removed alias", body = ErrorBody),
+        (status = 422, description = "`user_id` is missing or not text", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(db): State<Db>,
     caller: ApiUser,
@@ -66,16 +83,22 @@ pub async fn list(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// Feedback on a pending draft.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct FeedbackBody {
     #[serde(deserialize_with = "input::string_or_number")]
+    #[schema(schema_with = input::id_schema, example = "anna")]
     user_id: String,
     #[serde(deserialize_with = "input::string_or_number")]
+    #[schema(schema_with = input::id_schema)]
     draft_message_id: String,
+    /// What to change, e.g. "shorter, offer Tuesday".
+    #[schema(example = "shorter, offer Tuesday", max_length = 10000)]
     feedback: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A revision is queued.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FeedbackAccepted {
     status: &'static str,
     draft_message_id: String,
@@ -83,6 +106,25 @@ pub struct FeedbackAccepted {
 }
 
 /// `POST /process-feedback/`: queue a revision of a pending draft.
+#[utoipa::path(
+    post,
+    path = "/process-feedback/",
+    operation_id = "process_feedback",
+    tag = "review",
+    request_body(content(
+        (FeedbackBody = "application/json"),
+        (FeedbackBody = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 202, description = "A revision job is queued (feedback given while one is still queued joins it)", body = FeedbackAccepted),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "`user_id` is another account's or a removed alias", body = ErrorBody),
+        (status = 404, description = "No such draft for this account", body = ErrorBody),
+        (status = 409, description = "The draft is no longer pending, or its queued feedback is full", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong", body = ErrorBody),
+        (status = 429, description = "The account has the most jobs waiting it may have", body = ErrorBody),
+    ),
+)]
 pub async fn feedback(
     State(jobs): State<JobQueue>,
     caller: ApiUser,
@@ -103,17 +145,24 @@ pub async fn feedback(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// A decision on a pending draft.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionBody {
     #[serde(deserialize_with = "input::string_or_number")]
+    #[schema(schema_with = input::id_schema, example = "anna")]
     user_id: String,
     #[serde(deserialize_with = "input::string_or_number")]
+    #[schema(schema_with = input::id_schema)]
     draft_message_id: String,
+    /// Approve only: the text as sent, when it differs from the draft. Absent or blank
+    /// means the draft as written.
     #[serde(default)]
+    #[schema(max_length = 100000)]
     final_content: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The draft after the decision.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Decided {
     status: &'static str,
     draft_message_id: String,
@@ -134,6 +183,24 @@ impl From<db::drafts::Draft> for Decided {
 }
 
 /// `POST /reject-draft/`: the draft leaves the review queue.
+#[utoipa::path(
+    post,
+    path = "/reject-draft/",
+    operation_id = "reject_draft",
+    tag = "review",
+    request_body(content(
+        (DecisionBody = "application/json"),
+        (DecisionBody = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Rejected", body = Decided),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "`user_id` is another account's or a removed alias", body = ErrorBody),
+        (status = 404, description = "No such draft for this account", body = ErrorBody),
+        (status = 409, description = "The draft is no longer pending", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong", body = ErrorBody),
+    ),
+)]
 pub async fn reject(
     State(db): State<Db>,
     caller: ApiUser,
@@ -148,6 +215,24 @@ pub async fn reject(
 
 /// `POST /approve-draft/`: the draft is approved with its final text. An absent or blank
 /// `final_content` means the draft was approved as written.
+#[utoipa::path(
+    post,
+    path = "/approve-draft/",
+    operation_id = "approve_draft",
+    tag = "review",
+    request_body(content(
+        (DecisionBody = "application/json"),
+        (DecisionBody = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Approved; its final text joins the replies the agent learns from", body = Decided),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "`user_id` is another account's or a removed alias", body = ErrorBody),
+        (status = 404, description = "No such draft for this account", body = ErrorBody),
+        (status = 409, description = "The draft is no longer pending", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong", body = ErrorBody),
+    ),
+)]
 pub async fn approve(
     State(db): State<Db>,
     caller: ApiUser,

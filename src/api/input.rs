@@ -187,6 +187,26 @@ pub fn at_most<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, A
     Ok(value)
 }
 
+/// The schema of an id read by [`string_or_number`]: a string or an integer.
+pub fn id_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Array(vec![Type::String, Type::Integer]))
+        .build()
+}
+
+/// The schema of an optional id: a string, an integer or null.
+pub fn optional_id_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Array(vec![
+            Type::String,
+            Type::Integer,
+            Type::Null,
+        ]))
+        .build()
+}
+
 /// Deserializes an id that clients send either as a string or as a number.
 pub fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     deserializer.deserialize_any(IdVisitor)

@@ -3,14 +3,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use crate::db::jobs::{JobKind, JobState};
 use crate::db::{self, Db};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 
 /// How a finished job ended; absent while it is queued or running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobOutcome {
     /// A draft is waiting for review (`draft_message_id` names it).
@@ -42,7 +43,9 @@ impl JobOutcome {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A background job: a draft for a thread, or a revision of a draft.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Job)]
 pub struct JobView {
     id: i64,
     kind: JobKind,
@@ -61,6 +64,19 @@ pub struct JobView {
     finished_at: Option<String>,
 }
 
+/// `GET /jobs/{id}`: where a job is, and what it came to.
+#[utoipa::path(
+    get,
+    path = "/jobs/{id}",
+    operation_id = "get_job",
+    tag = "jobs",
+    params(("id" = i64, Path, description = "The `job_id` from send-messages or process-feedback")),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 404, description = "No such job for this account", body = ErrorBody),
+    ),
+)]
 pub async fn show(
     State(db): State<Db>,
     caller: ApiUser,

@@ -4,10 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::inbox::{self, IncomingMessage, MAX_MESSAGES};
 use crate::jobs::JobQueue;
 use crate::paste;
@@ -16,29 +17,49 @@ const MAX_NAME: usize = 200;
 const MAX_LABEL: usize = 100;
 const MAX_CONTENT: usize = 100_000;
 
-/// The contract's JSON body.
-#[derive(Debug, Deserialize)]
+/// A thread's messages, oldest first. Fields not listed here are refused (422).
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessagesJson {
+    /// The account's name, or an id of the client's own (it becomes an alias of the
+    /// token's account).
     #[serde(deserialize_with = "input::string_or_number")]
+    #[schema(schema_with = input::id_schema, example = "anna")]
     user_id: String,
+    /// The thread, usually the other person's name; messages join the user's thread of
+    /// this name.
+    #[schema(example = "Daniel Weber", max_length = 200)]
     thread_name: String,
+    /// 1 to 5,000 messages.
     messages: Vec<MessageJson>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = Message)]
 struct MessageJson {
+    /// The client's id for the message, unique within the thread; a message sent again
+    /// with the same id is stored once. When absent, the SHA-256 of sender, date, time and
+    /// content stands in.
     #[serde(default, deserialize_with = "input::optional_string_or_number")]
+    #[schema(schema_with = input::optional_id_schema, required = false)]
     message_id: Option<String>,
+    /// Who wrote it; messages from one of the user's names are the user's own.
+    #[schema(example = "Daniel Weber", max_length = 200)]
     sender_name: String,
+    /// As the client shows it: `2026-11-25`, `25.11.2026`, `Today`, `Monday`…
     #[serde(default)]
+    #[schema(example = "2026-11-25", max_length = 100)]
     date: Option<String>,
+    /// As the client shows it: `20:48`, `8:48 PM`…
     #[serde(default)]
+    #[schema(example = "8:48 PM", max_length = 100)]
     time: Option<String>,
+    #[schema(example = "Are you free on Tuesday?", max_length = 100000)]
     message_content: String,
 }
 
 /// A form post: one message as fields, or a whole pasted `conversation`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessagesForm {
     user_id: String,
     thread_name: String,
@@ -54,26 +75,55 @@ pub struct SendMessagesForm {
     format: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// What was taken in.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SendMessagesResponse {
+    /// Always `accepted`.
+    #[schema(example = "accepted")]
     status: &'static str,
     thread_name: String,
     thread_id: Option<i64>,
+    /// How many of the messages were not stored before.
     new_messages: usize,
+    /// The draft job that will answer the thread (`GET /jobs/{id}`), when any message
+    /// was new.
     job_id: Option<i64>,
+    /// A pending draft that the new messages made out of date, now superseded.
     superseded_draft_message_id: Option<String>,
     /// How a pasted conversation was read (form posts with `conversation` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     paste: Option<PasteSummary>,
 }
 
-#[derive(Debug, Serialize)]
+/// How a pasted conversation was read.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PasteSummary {
     format: paste::Format,
     messages: usize,
     warnings: Vec<paste::Warning>,
 }
 
+/// `POST /send-messages/`: a thread's messages in; a draft job is queued when any is new.
+#[utoipa::path(
+    post,
+    path = "/send-messages/",
+    operation_id = "send_messages",
+    tag = "messages",
+    request_body(content(
+        (SendMessagesJson = "application/json"),
+        (SendMessagesForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 202, description = "Stored; a draft job is queued when any message was new", body = SendMessagesResponse),
+        (status = 400, description = "The body is not valid JSON or form data", body = ErrorBody),
+        (status = 401, description = "No token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "`user_id` is another account's or a removed alias", body = ErrorBody),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor a form post", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong; `error.field` names it", body = ErrorBody),
+        (status = 429, description = "The account has the most jobs waiting it may have; see Retry-After", body = ErrorBody),
+    ),
+)]
 pub async fn send(
     State(jobs): State<JobQueue>,
     caller: ApiUser,

@@ -48,7 +48,7 @@ use serde::Serialize;
 use text::Ctx;
 
 /// The conversation formats the parser understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Plain,
@@ -153,7 +153,7 @@ fn serialize_timestamp<S: serde::Serializer>(
 }
 
 /// Something the user may want to check in the preview.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Warning {
     /// 1-based line in the input, 0 if not about a line.
     pub line: usize,

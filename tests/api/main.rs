@@ -12,6 +12,7 @@ mod fake_llm;
 mod helpers;
 mod hostile;
 mod jobs;
+mod openapi;
 mod outcomes;
 mod pages;
 mod paste;
