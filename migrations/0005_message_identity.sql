@@ -16,7 +16,8 @@
 -- keeps that (and removing a message from a thread later) from scanning all drafts.
 CREATE INDEX drafts_answers_message ON drafts (answers_message);
 
-CREATE TEMP TABLE draft_answers AS
+CREATE TEMP TABLE draft_answers (id INTEGER PRIMARY KEY, answers_message INTEGER NOT NULL);
+INSERT INTO temp.draft_answers (id, answers_message)
     SELECT id, answers_message FROM drafts WHERE answers_message IS NOT NULL;
 
 CREATE TABLE messages_rebuilt (
