@@ -10,6 +10,10 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(browser_tests)");
     println!("cargo::rerun-if-env-changed=CI");
+    // `sqlx::migrate!` embeds the migrations at compile time, and a build script that
+    // names what it watches turns off cargo's default of watching every file: without
+    // this line a new migration is not built in until some source file changes.
+    println!("cargo::rerun-if-changed=migrations");
     // The folder, not the files: apt installs files with their package's old mtimes, and
     // a file that appears later must still be noticed.
     println!("cargo::rerun-if-changed=/usr/bin");

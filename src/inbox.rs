@@ -1,7 +1,8 @@
 //! Taking in messages: dedupe, store, supersede the answered draft, queue drafting.
 //!
 //! This is the "New messages" flow of the design, shared by the JSON API, form posts and
-//! (later) the paste page. Resending an unchanged thread only reads, and costs no job.
+//! (later) the paste page. A message's identity is `(thread, message_id)`. Resending an
+//! unchanged thread only reads, and costs no job.
 
 use std::collections::HashSet;
 
@@ -34,7 +35,7 @@ pub struct IncomingMessage {
 /// What happened to a batch of messages.
 #[derive(Debug, Clone)]
 pub struct Accepted {
-    /// How many messages had not been seen before.
+    /// How many messages the thread had not had before.
     pub new_messages: usize,
     /// The thread, if it exists (it is not created for a batch with nothing new).
     pub thread_id: Option<i64>,
@@ -136,7 +137,8 @@ pub async fn accept(
     let ids: Vec<&str> = messages.iter().map(|(id, _)| id.as_str()).collect();
 
     // The common case for integrations that resend the whole thread: nothing new. Answer
-    // it from a read connection so it never waits on the single writer.
+    // it from a read connection so it never waits on the single writer. Only this
+    // thread's messages count: the same id in another thread is another message.
     let known = db::messages::known(&db.read, user.id, thread_name, &ids).await?;
     if ids.iter().all(|id| known.message_ids.contains(*id)) {
         return Ok(Accepted::nothing_new(known.thread_id));

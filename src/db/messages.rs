@@ -35,15 +35,17 @@ pub struct NewMessage<'a> {
     pub received_at: &'a str,
 }
 
-/// What the user already has of a batch: which message ids are stored, and the id of
-/// the named thread if any of them are in it.
+/// What a thread already has of a batch: the thread's id if it exists, and which of the
+/// batch's message ids are stored in it. A message's identity is `(thread, message_id)`:
+/// the same id in another thread of the user is a different message.
 #[derive(Debug, Default)]
 pub struct Known {
     pub message_ids: HashSet<String>,
     pub thread_id: Option<i64>,
 }
 
-/// Which of `message_ids` the user already has, in one query (the resend fast path).
+/// Which of `message_ids` the user's thread `thread_name` already has, in one query (the
+/// resend fast path).
 pub async fn known(
     conn: impl SqliteExecutor<'_>,
     user_id: i64,
@@ -53,25 +55,28 @@ pub async fn known(
     // One JSON parameter instead of a placeholder per id keeps a single cached statement
     // for any number of ids.
     let ids = serde_json::to_string(message_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT m.message_id, CASE WHEN t.name = ? THEN t.id END \
-         FROM messages m JOIN threads t ON t.id = m.thread_id \
-         WHERE m.user_id = ? AND m.message_id IN (SELECT value FROM json_each(?))",
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT t.id, m.message_id \
+         FROM threads t \
+         LEFT JOIN messages m ON m.thread_id = t.id \
+                             AND m.message_id IN (SELECT value FROM json_each(?)) \
+         WHERE t.user_id = ? AND t.name = ?",
     )
-    .bind(thread_name)
-    .bind(user_id)
     .bind(ids)
+    .bind(user_id)
+    .bind(thread_name)
     .fetch_all(conn)
     .await?;
     let mut known = Known::default();
-    for (message_id, thread_id) in rows {
-        known.thread_id = known.thread_id.or(thread_id);
-        known.message_ids.insert(message_id);
+    for (thread_id, message_id) in rows {
+        known.thread_id = Some(thread_id);
+        known.message_ids.extend(message_id);
     }
     Ok(known)
 }
 
-/// Stores a message unless the user already has one with its id; returns whether it was new.
+/// Stores a message unless its thread already has one with its id; returns whether it
+/// was new.
 pub async fn insert(
     conn: impl SqliteExecutor<'_>,
     m: &NewMessage<'_>,
@@ -80,7 +85,7 @@ pub async fn insert(
         "INSERT INTO messages (user_id, thread_id, message_id, sender_name, raw_date, raw_time, \
                                sent_at, sort_key, content, is_mine, received_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (user_id, message_id) DO NOTHING",
+         ON CONFLICT (thread_id, message_id) DO NOTHING",
     )
     .bind(m.user_id)
     .bind(m.thread_id)

@@ -64,8 +64,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 /// The app as on first run: no user yet.
 pub async fn spawn_app_without_users(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    spawn_app_in(tempfile::tempdir().expect("a temporary folder"), adjust).await
+}
+
+/// The database file the app in `dir` uses (created by the app when missing).
+pub fn database_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("test.db").display())
+}
+
+/// The app on the database in `dir`, which may already hold data; no user is added.
+pub async fn spawn_app_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let url = database_url(&dir);
     let mut config = Config::for_database(url);
     config.jobs.retry_base = Duration::ZERO;
     adjust(&mut config);
