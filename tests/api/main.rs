@@ -12,6 +12,7 @@ mod fake_llm;
 mod helpers;
 mod hostile;
 mod identity;
+mod integrations;
 mod jobs;
 mod migration;
 mod openapi;
