@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 /// A user as the application sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -57,14 +57,22 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Erro
         .await
 }
 
-/// Replaces the user's style notes.
-pub async fn set_style_notes(pool: &SqlitePool, id: i64, notes: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET style_notes = ? WHERE id = ?")
+/// Replaces the user's style notes if they are still `seen`, the text the user edited;
+/// false when they changed meanwhile (a note learned from feedback), and nothing is
+/// written.
+pub async fn replace_style_notes(
+    conn: impl SqliteExecutor<'_>,
+    id: i64,
+    seen: &str,
+    notes: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE users SET style_notes = ? WHERE id = ? AND style_notes = ?")
         .bind(notes)
         .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ())
+        .bind(seen)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 /// Appends a learned line to the user's style notes unless they already say it.
@@ -109,19 +117,17 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Replaces the user's names and style notes.
-pub async fn set_profile(
-    pool: &SqlitePool,
+/// Replaces the names the user appears under in conversations.
+pub async fn set_names(
+    conn: impl SqliteExecutor<'_>,
     id: i64,
     my_names: &[String],
-    style_notes: &str,
 ) -> Result<(), sqlx::Error> {
     let names = serde_json::to_string(my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query("UPDATE users SET my_names = ?, style_notes = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET my_names = ? WHERE id = ?")
         .bind(names)
-        .bind(style_notes)
         .bind(id)
-        .execute(pool)
+        .execute(conn)
         .await
         .map(|_| ())
 }

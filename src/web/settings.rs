@@ -25,6 +25,11 @@ struct SettingsPage {
     user_id: String,
     names: String,
     style_notes: String,
+    /// The notes as stored when the page was made; the form sends them back so that a
+    /// save can tell the user's edit from a note learned meanwhile.
+    style_notes_seen: String,
+    /// Notes learned from feedback while the user edited theirs (a refused save).
+    notes_meanwhile: Option<String>,
     tokens: Vec<TokenInfo>,
     aliases: Vec<Alias>,
     new_token: Option<String>,
@@ -37,23 +42,27 @@ pub async fn show(State(state): State<AppState>, user: PageUser) -> Result<Respo
         .remove(SESSION_NEW_TOKEN)
         .await
         .map_err(|e| PageError::internal(&e))?;
-    render(
-        &state,
-        &user,
-        user.user.my_names.join("\n"),
-        user.user.style_notes.clone(),
-        new_token,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let form = Profile {
+        names: user.user.my_names.join("\n"),
+        style_notes: user.user.style_notes.clone(),
+        style_notes_seen: user.user.style_notes.clone(),
+        notes_meanwhile: None,
+    };
+    render(&state, &user, form, new_token, None, StatusCode::OK).await
+}
+
+/// The profile form's contents as shown.
+struct Profile {
+    names: String,
+    style_notes: String,
+    style_notes_seen: String,
+    notes_meanwhile: Option<String>,
 }
 
 async fn render(
     state: &AppState,
     user: &PageUser,
-    names: String,
-    style_notes: String,
+    form: Profile,
     new_token: Option<String>,
     error: Option<String>,
     status: StatusCode,
@@ -61,8 +70,10 @@ async fn render(
     let page = SettingsPage {
         layout: user.layout(state, "Settings").await?,
         user_id: user.user.name.clone(),
-        names,
-        style_notes,
+        names: form.names,
+        style_notes: form.style_notes,
+        style_notes_seen: form.style_notes_seen,
+        notes_meanwhile: form.notes_meanwhile,
         tokens: db::tokens::list(&state.db.read, user.user.id).await?,
         aliases: db::aliases::list(&state.db.read, user.user.id).await?,
         new_token,
@@ -77,6 +88,8 @@ pub struct ProfileForm {
     csrf: String,
     names: String,
     style_notes: String,
+    /// Absent in a form from an older page: the notes are then written as sent.
+    style_notes_seen: Option<String>,
 }
 
 pub async fn save_profile(
@@ -101,25 +114,59 @@ pub async fn save_profile(
     } else {
         None
     };
+    let seen = form
+        .style_notes_seen
+        .clone()
+        .unwrap_or_else(|| user.user.style_notes.clone());
     if let Some(error) = error {
+        let shown = Profile {
+            names: form.names,
+            style_notes: form.style_notes,
+            style_notes_seen: seen,
+            notes_meanwhile: None,
+        };
         return render(
             &state,
             &user,
-            form.names,
-            form.style_notes,
+            shown,
             None,
             Some(error),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
-    db::users::set_profile(
-        &state.db.write,
-        user.user.id,
-        &names,
-        form.style_notes.trim(),
-    )
-    .await?;
+    // Only what the user changed is written: notes left as they were shown stay as they
+    // are now, with any note a revision learned meanwhile.
+    let notes = form.style_notes.trim();
+    let mut tx = state.db.write.begin().await?;
+    db::users::set_names(&mut *tx, user.user.id, &names).await?;
+    let edited = notes != seen.trim();
+    if edited && !db::users::replace_style_notes(&mut *tx, user.user.id, &seen, notes).await? {
+        tx.rollback().await?;
+        let current = db::users::find(&state.db.read, user.user.id)
+            .await?
+            .map(|u| u.style_notes)
+            .unwrap_or_default();
+        let shown = Profile {
+            names: form.names,
+            style_notes: form.style_notes,
+            style_notes_seen: current.clone(),
+            notes_meanwhile: Some(current),
+        };
+        let error = "Your style notes changed while you edited them: a note was learned from \
+                     feedback on a draft. Nothing was saved. The notes as they are now are \
+                     shown below yours; merge them into your text and save again.";
+        return render(
+            &state,
+            &user,
+            shown,
+            None,
+            Some(error.to_owned()),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    tx.commit().await?;
     user.notice("Saved.").await?;
     Ok(Redirect::to("/settings").into_response())
 }

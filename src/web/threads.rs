@@ -208,7 +208,7 @@ pub async fn create(
     };
     let mut me = user.user.clone();
     if names != me.my_names {
-        db::users::set_profile(&state.db.write, me.id, &names, &me.style_notes).await?;
+        db::users::set_names(&state.db.write, me.id, &names).await?;
         me.my_names = names;
     }
     let pasted = match inbox::accept_parsed(&state.jobs, &me, &thread_name, parsed).await {

@@ -24,4 +24,5 @@ mod process;
 mod resilience;
 mod restart;
 mod send_messages;
+mod settings;
 mod shutdown;
