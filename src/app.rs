@@ -38,6 +38,8 @@ pub struct AppState {
     /// The first-run setup link's secret, while no user exists.
     pub setup: SetupToken,
     pub login_limiter: LoginLimiter,
+    /// Password hashing, off the async threads.
+    pub hasher: crate::accounts::Hasher,
 }
 
 impl FromRef<AppState> for Db {
@@ -85,9 +87,10 @@ impl Application {
             state: AppState {
                 db,
                 jobs,
+                login_limiter: LoginLimiter::new(config.login.clone()),
+                hasher: crate::accounts::Hasher::default(),
                 config: Arc::new(config),
                 setup,
-                login_limiter: LoginLimiter::default(),
             },
         })
     }
@@ -121,12 +124,8 @@ impl Application {
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
         let app = router(self.state.clone());
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let served =
+            crate::server::serve(self.listener, app, &self.state.config.server, shutdown).await;
         sweeper.abort();
         if let Some(workers) = workers {
             workers.shutdown(grace).await;

@@ -24,10 +24,14 @@ pub mod inbox;
 pub mod jobs;
 /// The OpenAI-compatible model client.
 pub mod llm;
+/// Who the client is, behind trusted proxies or not.
+pub mod net;
 /// The conversation paste parser.
 pub mod paste;
 /// Feedback, approve and reject.
 pub mod review;
+/// The HTTP server loop: connection limit and header-read timeout.
+pub mod server;
 /// Lenient date and time labels.
 pub mod timestamp;
 /// The HTML pages.

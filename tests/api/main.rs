@@ -18,5 +18,6 @@ mod pressure;
 mod process;
 mod resilience;
 mod restart;
+mod security;
 mod send_messages;
 mod shutdown;
