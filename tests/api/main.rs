@@ -10,6 +10,7 @@ mod fair_queue;
 mod fake_llm;
 mod helpers;
 mod hostile;
+mod injection;
 mod jobs;
 mod outcomes;
 mod pages;
