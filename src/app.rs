@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, ServiceExt, middleware};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower::util::MapRequestLayer;
@@ -41,6 +41,8 @@ pub struct AppState {
     /// The first-run setup link's secret, while no user exists.
     pub setup: SetupToken,
     pub login_limiter: LoginLimiter,
+    /// Password hashing, off the async threads.
+    pub hasher: crate::accounts::Hasher,
 }
 
 impl FromRef<AppState> for Db {
@@ -88,9 +90,10 @@ impl Application {
             state: AppState {
                 db,
                 jobs,
+                login_limiter: LoginLimiter::new(config.login.clone()),
+                hasher: crate::accounts::Hasher::default(),
                 config: Arc::new(config),
                 setup,
-                login_limiter: LoginLimiter::default(),
             },
         })
     }
@@ -126,12 +129,8 @@ impl Application {
         // Routing sees the path with repeated slashes collapsed, so a client whose base
         // URL ends in '/' still reaches `/t/{token}/send-messages/`.
         let app = MapRequestLayer::new(collapse_slashes).layer(router(self.state.clone()));
-        let served = axum::serve(
-            self.listener,
-            ServiceExt::<Request<Body>>::into_make_service_with_connect_info::<SocketAddr>(app),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let served =
+            crate::server::serve(self.listener, app, &self.state.config.server, shutdown).await;
         sweeper.abort();
         if let Some(workers) = workers {
             workers.shutdown(grace).await;

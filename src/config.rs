@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::llm::LlmConfig;
+pub use crate::net::TrustedProxies;
 
 /// OpenRouter's OpenAI-compatible API, the default model server.
 pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
@@ -141,6 +142,39 @@ pub struct Settings {
         global = true
     )]
     pub cookie_secure: String,
+
+    /// The reverse proxies in front of draftdesk (addresses or CIDR ranges, comma
+    /// separated). Only a request from one of them may name the client in
+    /// X-Forwarded-For; from anyone else the header is ignored.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        value_name = "TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: String,
+
+    /// How long a client may take to send a request's headers, in seconds; a connection
+    /// that is slower is closed.
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT_SECS",
+        value_name = "HEADER_READ_TIMEOUT_SECS",
+        default_value = "30",
+        global = true
+    )]
+    pub header_read_timeout_secs: String,
+
+    /// How many client connections are served at once; more wait to be accepted.
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS",
+        value_name = "MAX_CONNECTIONS",
+        default_value = "512",
+        global = true
+    )]
+    pub max_connections: String,
 }
 
 /// Checked settings.
@@ -155,6 +189,49 @@ pub struct Config {
     /// How long one agent run may take in all.
     pub agent_run_timeout: Duration,
     pub cookie_secure: bool,
+    /// Who may name the client in X-Forwarded-For.
+    pub trusted_proxies: TrustedProxies,
+    /// How the server treats connections.
+    pub server: ServerLimits,
+    /// How many failed sign-ins are allowed.
+    pub login: LoginLimits,
+}
+
+/// Limits on client connections.
+#[derive(Debug, Clone)]
+pub struct ServerLimits {
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// How many connections are served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 512,
+        }
+    }
+}
+
+/// Failed sign-ins allowed within `window`: per account (whatever the address) and per
+/// client address (whatever the account).
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    pub per_account: usize,
+    pub per_address: usize,
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_address: 20,
+            window: Duration::from_secs(300),
+        }
+    }
 }
 
 /// How the background job queue runs.
@@ -257,6 +334,13 @@ impl Config {
             1,
             86_400,
         )?;
+        let header_timeout = number(
+            "HEADER_READ_TIMEOUT_SECS",
+            &settings.header_read_timeout_secs,
+            1,
+            3600,
+        )?;
+        let max_connections = number("MAX_CONNECTIONS", &settings.max_connections, 1, 1_000_000)?;
         Ok(Self {
             database_url,
             bind_addr,
@@ -274,6 +358,18 @@ impl Config {
             },
             agent_max_iterations: u32::try_from(iterations).unwrap_or(u32::MAX),
             agent_run_timeout: Duration::from_secs(run_timeout),
+            trusted_proxies: settings
+                .trusted_proxies
+                .parse()
+                .map_err(|message| ConfigError {
+                    variable: "TRUSTED_PROXIES",
+                    message,
+                })?,
+            server: ServerLimits {
+                header_read_timeout: Duration::from_secs(header_timeout),
+                max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+            },
+            login: LoginLimits::default(),
             cookie_secure: match settings.cookie_secure.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => true,
                 "false" | "0" | "no" | "" => false,
@@ -302,6 +398,9 @@ impl Config {
             agent_max_iterations: 8,
             agent_run_timeout: Duration::from_secs(300),
             cookie_secure: false,
+            trusted_proxies: TrustedProxies::default(),
+            server: ServerLimits::default(),
+            login: LoginLimits::default(),
         }
     }
 }

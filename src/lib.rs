@@ -26,10 +26,14 @@ pub mod jobs;
 pub mod llm;
 /// Log output: text or JSON lines.
 pub mod logging;
+/// Who the client is, behind trusted proxies or not.
+pub mod net;
 /// The conversation paste parser.
 pub mod paste;
 /// Feedback, approve and reject.
 pub mod review;
+/// The HTTP server loop: connection limit and header-read timeout.
+pub mod server;
 /// Lenient date and time labels.
 pub mod timestamp;
 /// The HTML pages.

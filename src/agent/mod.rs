@@ -59,6 +59,8 @@ pub struct RunReport {
     pub transcript: Vec<Value>,
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
+    /// For the reviewer: a message in the thread reads like instructions to the assistant.
+    pub warning: Option<String>,
 }
 
 /// Who does the thinking.
@@ -132,10 +134,12 @@ impl Agent {
 
     /// Runs the agent on a task, stopping it at `deadline`.
     pub async fn run(&self, task: &Task<'_>, deadline: tokio::time::Instant) -> RunReport {
-        match &self.brain {
+        let mut report = match &self.brain {
             Brain::Offline => offline::run(task),
             Brain::Model(llm) => self.run_model(llm, task, deadline).await,
-        }
+        };
+        report.warning = context::instruction_warning(task.messages);
+        report
     }
 
     async fn run_model(
@@ -149,6 +153,7 @@ impl Agent {
             transcript: Vec::new(),
             prompt_tokens: 0,
             completion_tokens: 0,
+            warning: None,
         };
         let examples = match db::search::recent_approved(&self.db.read, task.user.id, 3).await {
             Ok(examples) => examples,

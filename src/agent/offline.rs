@@ -78,6 +78,7 @@ pub fn run(task: &Task<'_>) -> RunReport {
         })],
         result: Ok(decision),
         prompt_tokens: 0,
+        warning: None,
         completion_tokens: 0,
     }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Task;
-use super::context::{data, render_thread};
+use super::context::{data, neutralise, render_thread};
 use crate::db::{self, Db};
 
 /// The tool definitions sent with every drafting request.
@@ -160,8 +160,8 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
                 "{}. In \"{}\", {} wrote:\n<message>\n{}\n</message>\n",
                 i + 1,
                 data(&e.thread_name),
-                data(&e.sender_name),
-                data(&e.message)
+                data(&neutralise(&e.sender_name)),
+                data(&neutralise(&e.message))
             ));
             match &e.reply {
                 Some(reply) => text.push_str(&format!(

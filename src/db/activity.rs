@@ -132,6 +132,9 @@ pub struct ReviewItem {
     pub answers_sender: Option<String>,
     pub answers_content: Option<String>,
     pub offline: Option<bool>,
+    /// Why the reviewer should read this draft with care (a message in the thread reads
+    /// like instructions to the assistant).
+    pub warning: Option<String>,
     /// The other side's messages since the user last wrote (the newest few), oldest first.
     #[sqlx(skip)]
     pub since_last_reply: Vec<QuotedMessage>,
@@ -192,7 +195,7 @@ pub async fn review_queue(
     let items = sqlx::query_as(
         "SELECT d.draft_message_id, d.content, d.feedback, d.created_at, t.id AS thread_id, \
                 t.name AS thread_name, a.sender_name AS answers_sender, \
-                a.content AS answers_content, r.offline \
+                a.content AS answers_content, r.offline, r.warning \
          FROM drafts d \
          JOIN threads t ON t.id = d.thread_id \
          LEFT JOIN agent_runs r ON r.id = d.agent_run_id \

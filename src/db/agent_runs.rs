@@ -111,6 +111,8 @@ pub struct Finish<'a> {
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
     pub duration_ms: i64,
+    /// A note for the reviewer about the thread's messages (see `agent::context`).
+    pub warning: Option<&'a str>,
 }
 
 /// Records how a run ended.
@@ -122,7 +124,8 @@ pub async fn finish(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = ?, reason = ?, error = ?, transcript = ?, \
-                prompt_tokens = ?, completion_tokens = ?, duration_ms = ?, finished_at = ? \
+                prompt_tokens = ?, completion_tokens = ?, duration_ms = ?, warning = ?, \
+                finished_at = ? \
          WHERE id = ?",
     )
     .bind(f.outcome)
@@ -132,6 +135,7 @@ pub async fn finish(
     .bind(f.prompt_tokens)
     .bind(f.completion_tokens)
     .bind(f.duration_ms)
+    .bind(f.warning)
     .bind(now)
     .bind(run_id)
     .execute(conn)

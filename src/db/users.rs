@@ -24,11 +24,7 @@ pub async fn create(
     display_name: &str,
     password_hash: Option<&str>,
 ) -> Result<User, sqlx::Error> {
-    let mut my_names = vec![name.to_owned()];
-    if !display_name.eq_ignore_ascii_case(name) {
-        my_names.push(display_name.to_owned());
-    }
-    let my_names = serde_json::to_string(&my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let my_names = initial_names(name, display_name)?;
     sqlx::query_as(&format!(
         "INSERT INTO users (name, display_name, my_names, password_hash) VALUES (?, ?, ?, ?) \
          RETURNING {COLUMNS}"
@@ -39,6 +35,37 @@ pub async fn create(
     .bind(password_hash)
     .fetch_one(pool)
     .await
+}
+
+/// Creates the first user, only while the table is empty: `None` if a user exists. One
+/// statement on the single writer, so two concurrent calls cannot both insert.
+pub async fn create_first(
+    pool: &SqlitePool,
+    name: &str,
+    display_name: &str,
+    password_hash: Option<&str>,
+) -> Result<Option<User>, sqlx::Error> {
+    let my_names = initial_names(name, display_name)?;
+    sqlx::query_as(&format!(
+        "INSERT INTO users (name, display_name, my_names, password_hash) \
+         SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(name)
+    .bind(display_name)
+    .bind(my_names)
+    .bind(password_hash)
+    .fetch_optional(pool)
+    .await
+}
+
+/// "My names" start as the account name and the display name, as JSON.
+fn initial_names(name: &str, display_name: &str) -> Result<String, sqlx::Error> {
+    let mut my_names = vec![name.to_owned()];
+    if !display_name.eq_ignore_ascii_case(name) {
+        my_names.push(display_name.to_owned());
+    }
+    serde_json::to_string(&my_names).map_err(|e| sqlx::Error::Encode(e.into()))
 }
 
 /// Finds a user by their external id.

@@ -360,6 +360,7 @@ impl JobQueue {
             prompt_tokens: report.prompt_tokens,
             completion_tokens: report.completion_tokens,
             duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+            warning: report.warning.as_deref(),
         };
         agent_runs::finish(&mut *conn, run_id, &finish, &db::now()).await
     }

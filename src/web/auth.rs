@@ -1,9 +1,7 @@
 //! First-run setup, sign-in and sign-out.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,13 +10,20 @@ use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+
+use super::form_token::FormToken;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{Layout, Notice, PageError, SESSION_USER, check_csrf, layout, safe_next, set_notice};
+use super::{
+    Layout, Notice, PageError, SESSION_CSRF, SESSION_USER, check_csrf, layout, safe_next,
+    see_other, set_notice,
+};
 use crate::accounts;
 use crate::app::AppState;
+use crate::auth::constant_time_eq;
 use crate::db;
+use crate::error::AppError;
 
 /// The one-time secret in the first-run setup link, while no user exists.
 #[derive(Clone, Debug, Default)]
@@ -38,7 +43,9 @@ impl SetupToken {
     }
 
     fn matches(&self, candidate: &str) -> bool {
-        self.lock().as_deref().is_some_and(|t| t == candidate)
+        self.lock()
+            .as_deref()
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), candidate.as_bytes()))
     }
 
     fn clear(&self) {
@@ -52,58 +59,24 @@ impl SetupToken {
     }
 }
 
-/// Failed sign-ins per client address: at most [`LoginLimiter::MAX_FAILURES`] in
-/// [`LoginLimiter::WINDOW`], then 429 until the oldest failure leaves the window.
-#[derive(Clone, Debug, Default)]
-pub struct LoginLimiter(Arc<Mutex<HashMap<IpAddr, Vec<Instant>>>>);
-
-impl LoginLimiter {
-    pub const MAX_FAILURES: usize = 5;
-    pub const WINDOW: Duration = Duration::from_secs(300);
-
-    /// Seconds to wait before trying again, if this address must wait.
-    fn wait(&self, ip: IpAddr) -> Option<u64> {
-        let mut map = self.lock();
-        let failures = map.entry(ip).or_default();
-        failures.retain(|at| at.elapsed() < Self::WINDOW);
-        (failures.len() >= Self::MAX_FAILURES).then(|| {
-            let oldest = failures.first().map_or(Duration::ZERO, Instant::elapsed);
-            Self::WINDOW.saturating_sub(oldest).as_secs().max(1)
-        })
-    }
-
-    fn failed(&self, ip: IpAddr) {
-        let mut map = self.lock();
-        // Bound the memory an attacker with many addresses can take.
-        if map.len() > 10_000 {
-            map.retain(|_, v| v.iter().any(|at| at.elapsed() < Self::WINDOW));
-        }
-        map.entry(ip).or_default().push(Instant::now());
-    }
-
-    fn succeeded(&self, ip: IpAddr) {
-        self.lock().remove(&ip);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Vec<Instant>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The client's address (unspecified when the server runs without connection info).
+/// The client's address: the peer, or whom a trusted proxy names in X-Forwarded-For
+/// (unspecified when the server runs without connection info).
 pub struct ClientIp(IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-        Ok(Self(ip))
+        Ok(Self(
+            state.config.trusted_proxies.client(peer, &parts.headers),
+        ))
     }
 }
 
@@ -125,17 +98,31 @@ pub struct NextQuery {
 pub async fn login_form(
     State(state): State<AppState>,
     session: Session,
+    form_token: FormToken,
     Query(query): Query<NextQuery>,
 ) -> Result<Response, PageError> {
     let no_users = db::users::count(&state.db.read).await? == 0;
-    Ok(LoginPage {
-        layout: layout(&session, &state, None, "Sign in").await?,
+    let page = LoginPage {
+        layout: signed_out_layout(&session, &state, &form_token, "Sign in").await?,
         name: String::new(),
         next: safe_next(query.next.as_deref()).to_owned(),
         error: None,
         no_users,
-    }
-    .into_response())
+    };
+    Ok(form_token.attach(page.into_response()))
+}
+
+/// The frame of a page for a visitor who is not signed in: its forms carry the
+/// session-less form token.
+async fn signed_out_layout(
+    session: &Session,
+    state: &AppState,
+    form_token: &FormToken,
+    title: &str,
+) -> Result<Layout, PageError> {
+    let mut layout = layout(session, state, None, title).await?;
+    layout.csrf = form_token.value();
+    Ok(layout)
 }
 
 #[derive(Deserialize)]
@@ -151,9 +138,10 @@ pub async fn login(
     State(state): State<AppState>,
     session: Session,
     ClientIp(ip): ClientIp,
+    form_token: FormToken,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&session, &form.csrf).await?;
+    form_token.check(&form.csrf)?;
     let next = safe_next(form.next.as_deref()).to_owned();
     let again = |error: String, status: StatusCode| LoginAgain {
         name: form.name.clone(),
@@ -161,10 +149,10 @@ pub async fn login(
         error,
         status,
     };
-    if let Some(seconds) = state.login_limiter.wait(ip) {
+    if let Some(seconds) = state.login_limiter.wait(&form.name, ip) {
         let message = format!("Too many failed sign-ins. Try again in {seconds} seconds.");
         let mut response = again(message, StatusCode::TOO_MANY_REQUESTS)
-            .render(&state, &session)
+            .render(&state, &session, &form_token)
             .await?;
         if let Ok(value) = seconds.to_string().parse() {
             response
@@ -173,18 +161,21 @@ pub async fn login(
         }
         return Ok(response);
     }
-    let Some(user) = accounts::check_password(&state.db, &form.name, &form.password).await? else {
-        state.login_limiter.failed(ip);
+    let checked = accounts::check_password(&state.db, &state.hasher, &form.name, &form.password)
+        .await
+        .map_err(|e| PageError::from(AppError::Internal(e)))?;
+    let Some(user) = checked else {
+        state.login_limiter.failed(&form.name, ip);
         return again(
             "That name and password do not match an account.".to_owned(),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
-        .render(&state, &session)
+        .render(&state, &session, &form_token)
         .await;
     };
-    state.login_limiter.succeeded(ip);
+    state.login_limiter.succeeded(&form.name);
     sign_in(&session, user.id).await?;
-    Ok(Redirect::to(&next).into_response())
+    Ok(see_other(&next))
 }
 
 /// The sign-in form shown again with what was typed and why it failed.
@@ -196,9 +187,14 @@ struct LoginAgain {
 }
 
 impl LoginAgain {
-    async fn render(self, state: &AppState, session: &Session) -> Result<Response, PageError> {
+    async fn render(
+        self,
+        state: &AppState,
+        session: &Session,
+        form_token: &FormToken,
+    ) -> Result<Response, PageError> {
         let page = LoginPage {
-            layout: layout(session, state, None, "Sign in").await?,
+            layout: signed_out_layout(session, state, form_token, "Sign in").await?,
             name: self.name,
             next: self.next,
             error: Some(self.error),
@@ -208,10 +204,15 @@ impl LoginAgain {
     }
 }
 
-/// Starts a signed-in session under a new id (no session fixation).
+/// Starts a signed-in session under a new id (no session fixation) with a new CSRF
+/// token (a token seen before sign-in is worth nothing after it).
 async fn sign_in(session: &Session, user_id: i64) -> Result<(), PageError> {
     session
         .cycle_id()
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    session
+        .remove::<String>(SESSION_CSRF)
         .await
         .map_err(|e| PageError::internal(&e))?;
     session
@@ -250,20 +251,21 @@ pub struct SetupQuery {
 pub async fn setup_form(
     State(state): State<AppState>,
     session: Session,
+    form_token: FormToken,
     Query(query): Query<SetupQuery>,
 ) -> Result<Response, PageError> {
     let token = query.token.unwrap_or_default();
     if !state.setup.matches(&token) || db::users::count(&state.db.read).await? > 0 {
         return Err(setup_closed());
     }
-    Ok(SetupPage {
-        layout: layout(&session, &state, None, "Set up draftdesk").await?,
+    let page = SetupPage {
+        layout: signed_out_layout(&session, &state, &form_token, "Set up draftdesk").await?,
         token,
         name: String::new(),
         display_name: String::new(),
         error: None,
-    }
-    .into_response())
+    };
+    Ok(form_token.attach(page.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -280,9 +282,10 @@ pub struct SetupForm {
 pub async fn setup(
     State(state): State<AppState>,
     session: Session,
+    form_token: FormToken,
     Form(form): Form<SetupForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&session, &form.csrf).await?;
+    form_token.check(&form.csrf)?;
     if !state.setup.matches(&form.token) || db::users::count(&state.db.read).await? > 0 {
         return Err(setup_closed());
     }
@@ -293,17 +296,20 @@ pub async fn setup(
     };
     let created = match problem {
         Some(problem) => Err(problem),
-        None => accounts::add_user(
+        None => accounts::add_first_user(
             &state.db,
+            &state.hasher,
             &form.name,
             Some(&form.display_name),
-            Some(&form.password),
+            &form.password,
         )
         .await
         .map_err(|e| format!("{}.", capitalise(&e.to_string()))),
     };
     match created {
-        Ok(user) => {
+        // Another setup request created the first account meanwhile.
+        Ok(None) => Err(setup_closed()),
+        Ok(Some(user)) => {
             state.setup.clear();
             sign_in(&session, user.id).await?;
             let welcome = Notice {
@@ -320,7 +326,8 @@ pub async fn setup(
         Err(error) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             SetupPage {
-                layout: layout(&session, &state, None, "Set up draftdesk").await?,
+                layout: signed_out_layout(&session, &state, &form_token, "Set up draftdesk")
+                    .await?,
                 token: form.token,
                 name: form.name,
                 display_name: form.display_name,

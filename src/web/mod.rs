@@ -8,10 +8,13 @@ mod assets;
 mod auth;
 mod dashboard;
 mod drafts;
+mod form_token;
+mod limiter;
 mod settings;
 mod threads;
 
-pub use auth::{LoginLimiter, SetupToken};
+pub use auth::SetupToken;
+pub use limiter::LoginLimiter;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -213,10 +216,17 @@ pub async fn layout(
         .remove(SESSION_FLASH)
         .await
         .map_err(|e| PageError::internal(&e))?;
+    // Signed-out pages (sign-in, setup) carry the session-less form token instead, set by
+    // their handlers: making a session token here would store a session per visit.
+    let csrf = if user.is_some() {
+        csrf_token(session).await?
+    } else {
+        String::new()
+    };
     Ok(Layout {
         user,
         offline: state.jobs.agent().is_offline(),
-        csrf: csrf_token(session).await?,
+        csrf,
         notice: notice.map(|stored| match stored {
             StoredNotice::Notice(notice) => notice,
             StoredNotice::Plain(text) => Notice {
@@ -261,12 +271,7 @@ pub async fn check_csrf(session: &Session, token: &str) -> Result<(), PageError>
         .await
         .map_err(|e| PageError::internal(&e))?;
     let matches = expected.is_some_and(|expected| {
-        expected.len() == token.len()
-            && expected
-                .bytes()
-                .zip(token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        crate::auth::constant_time_eq(expected.as_bytes(), token.as_bytes())
     });
     if matches {
         Ok(())
@@ -285,7 +290,6 @@ fn urlencode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Only local paths are followed after sign-in (no open redirects).
 /// How many rows a text box needs to show `text` without scrolling, within reason.
 pub fn text_rows(text: &str) -> usize {
     let lines: usize = text.lines().map(|line| line.chars().count() / 70 + 1).sum();
@@ -308,12 +312,29 @@ fn referring_page(parts: &Parts) -> Option<String> {
     (safe_next(Some(path)) == path).then(|| path.to_owned())
 }
 
+/// Only local paths are followed after sign-in (no open redirects): `/` followed by
+/// something other than `/` or `\`, in printable ASCII without spaces, and no `\`
+/// anywhere. Browsers drop tabs and newlines from URLs and read `\` as `/`, so
+/// `/\t/host` would be `//host`; the paths draftdesk makes are percent-encoded and pass.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path[1..].starts_with(['/', '\\'])
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path
         }
         _ => "/",
+    }
+}
+
+/// A `303 See Other` to a local path (from [`safe_next`]), or to `/` should it not make
+/// a header value.
+pub fn see_other(path: &str) -> Response {
+    match HeaderValue::from_str(path) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => Redirect::to("/").into_response(),
     }
 }
 
@@ -435,11 +456,25 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/threads/3")), "/threads/3");
+        assert_eq!(safe_next(Some("/?page=2#card-x")), "/?page=2#card-x");
+        assert_eq!(
+            safe_next(Some("/threads/new?a=%20b")),
+            "/threads/new?a=%20b"
+        );
         for hostile in [
             "//evil.example/",
             "https://evil.example/",
             "/\\evil.example",
             "threads",
+            "/\t/evil.example/path",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\x0b/evil.example",
+            "/a\nb",
+            "/a b",
+            "/caf\u{e9}",
+            "/\u{3000}/evil.example",
+            "",
         ] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
         }

@@ -86,8 +86,11 @@ async fn the_model_is_given_the_thread_the_style_notes_and_the_tools() {
     let user = request["messages"][1]["content"]
         .as_str()
         .expect("the task");
+    // One JSON object per message; whose it is, is draftdesk's field, not the text.
     assert!(
-        user.contains("Anna Schmidt: Hi! Could we meet next week?"),
+        user.contains(
+            r#"{"from":"Anna Schmidt","from_user":false,"sent":"2026-11-24 10:00","text":"Hi! Could we meet next week?"}"#
+        ),
         "{user}"
     );
     assert!(

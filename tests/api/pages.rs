@@ -272,19 +272,38 @@ async fn a_wrong_password_is_refused_and_sign_in_is_rate_limited() {
 async fn session_cookies_are_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     let response = Browser::new(&app).get("/login").await;
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .expect("a session cookie")
-        .to_owned();
+    let cookie = |response: &Response| {
+        response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a cookie")
+            .to_owned()
+    };
+    // Before sign-in only the form token's cookie is set; no session is stored.
+    let form = cookie(&response);
+    assert!(form.starts_with("draftdesk_form="), "{form}");
+    assert!(
+        form.contains("HttpOnly") && form.contains("SameSite=Lax"),
+        "{form}"
+    );
+    signed_in(&app, "anna").await;
+    let browser = Browser::new(&app);
+    let signed = browser
+        .submit(
+            "/login",
+            "/login",
+            &[("name", "anna"), ("password", "correct horse battery")],
+        )
+        .await;
+    let cookie = cookie(&signed);
     assert!(cookie.starts_with("draftdesk_session="), "{cookie}");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
     assert!(
-        !cookie.contains("Secure"),
+        !cookie.contains("Secure") && !form.contains("Secure"),
         "plain http by default: {cookie}"
     );
     let csp = response
