@@ -52,6 +52,8 @@ pub struct AgentRun {
     pub outcome: Option<Outcome>,
     pub reason: Option<String>,
     pub error: Option<String>,
+    /// A note for the reviewer: a message read like instructions to the assistant.
+    pub warning: Option<String>,
 }
 
 /// Records that a run started, with the thread's newest message as its snapshot;
@@ -148,7 +150,7 @@ pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<AgentR
     sqlx::query_as(
         "SELECT id, thread_id, job_id, trigger, model, offline, transcript, prompt_tokens, \
                 completion_tokens, snapshot_message, started_at, finished_at, duration_ms, \
-                outcome, reason, error \
+                outcome, reason, error, warning \
          FROM agent_runs WHERE thread_id = ? ORDER BY id",
     )
     .bind(thread_id)

@@ -290,6 +290,7 @@ struct RunView {
     started_at: String,
     reason: Option<String>,
     error: Option<String>,
+    warning: Option<String>,
     entries: Vec<TraceEntry>,
 }
 
@@ -315,6 +316,15 @@ struct ThreadPage {
 }
 
 impl ThreadPage {
+    /// The reviewer's note of the run that wrote `draft`, if it flagged a message.
+    fn warning(&self, draft: &Draft) -> Option<&str> {
+        let run = draft.agent_run_id?;
+        self.runs
+            .iter()
+            .find(|r| r.id == run)
+            .and_then(|r| r.warning.as_deref())
+    }
+
     /// The external id of the draft a revision revises.
     fn revises(&self, draft: &Draft) -> Option<String> {
         let parent = draft.revises_draft_id?;
@@ -394,6 +404,7 @@ fn run_view(run: db::agent_runs::AgentRun) -> RunView {
         started_at: run.started_at,
         reason: run.reason,
         error: run.error,
+        warning: run.warning,
         entries: transcript.iter().map(trace_entry).collect(),
     }
 }

@@ -67,4 +67,11 @@ async fn a_forged_user_sender_or_line_reaches_the_model_as_the_other_side_and_fl
         dashboard.contains("instruction to the drafting assistant"),
         "{dashboard}"
     );
+    // The thread page shows it on the draft too.
+    let thread_id: i64 = sqlx::query_scalar("SELECT thread_id FROM drafts")
+        .fetch_one(&app.db.read)
+        .await
+        .expect("the draft's thread");
+    let thread = browser.page(&format!("/threads/{thread_id}")).await;
+    assert!(thread.contains("Check before sending"), "{thread}");
 }
