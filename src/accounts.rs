@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use anyhow::bail;
 use tokio::sync::Semaphore;
 
 use crate::auth;
@@ -14,6 +13,34 @@ use crate::db::{self, Db};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
+/// The longest account name.
+pub const MAX_NAME: usize = 100;
+
+/// Why an account could not be made or checked. The first three are the person's to fix
+/// and safe to show; the others are ours, logged and never shown as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the name must be 1 to {MAX_NAME} characters, without control characters")]
+    BadName,
+    #[error("the password must be at least {MIN_PASSWORD} characters")]
+    ShortPassword,
+    #[error("a user named '{0}' already exists")]
+    NameTaken(String),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl AccountError {
+    /// Whether the person can fix it by changing what they typed.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Self::BadName | Self::ShortPassword | Self::NameTaken(_)
+        )
+    }
+}
 
 /// Runs password hashing on the blocking pool, at most a few at once.
 #[derive(Clone, Debug)]
@@ -36,22 +63,32 @@ impl Hasher {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let _permit = self.0.acquire().await?;
-        Ok(tokio::task::spawn_blocking(work).await?)
+    ) -> Result<T, AccountError> {
+        let _permit = self
+            .0
+            .acquire()
+            .await
+            .map_err(|e| AccountError::Hashing(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AccountError::Hashing(e.to_string()))
     }
 
     /// Hashes a password with argon2id and a random salt.
-    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: &str) -> Result<String, AccountError> {
         let password = password.to_owned();
         self.run(move || auth::hash_password(&password))
             .await?
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            .map_err(|e| AccountError::Hashing(e.to_string()))
     }
 
     /// Checks a password against a stored hash; with none, against a dummy hash, so the
     /// answer takes as long as a real check.
-    pub async fn verify(&self, password: &str, stored: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<String>,
+    ) -> Result<bool, AccountError> {
         let password = password.to_owned();
         self.run(move || match stored {
             Some(stored) => auth::verify_password(&password, &stored),
@@ -70,7 +107,7 @@ pub async fn add_user(
     name: &str,
     display_name: Option<&str>,
     password: Option<&str>,
-) -> anyhow::Result<db::users::User> {
+) -> Result<db::users::User, AccountError> {
     let (name, display_name, hash) = checked(&Hasher::new(1), name, display_name, password).await?;
     db::users::create(&db.write, name, display_name, hash.as_deref())
         .await
@@ -86,7 +123,7 @@ pub async fn add_first_user(
     name: &str,
     display_name: Option<&str>,
     password: &str,
-) -> anyhow::Result<Option<db::users::User>> {
+) -> Result<Option<db::users::User>, AccountError> {
     let (name, display_name, hash) = checked(hasher, name, display_name, Some(password)).await?;
     db::users::create_first(&db.write, name, display_name, hash.as_deref())
         .await
@@ -99,30 +136,28 @@ async fn checked<'a>(
     name: &'a str,
     display_name: Option<&'a str>,
     password: Option<&str>,
-) -> anyhow::Result<(&'a str, &'a str, Option<String>)> {
+) -> Result<(&'a str, &'a str, Option<String>), AccountError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        bail!("NAME must be 1 to 100 characters without control characters");
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(AccountError::BadName);
     }
     let display_name = display_name
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .unwrap_or(name);
     let hash = match password {
-        Some(p) if p.chars().count() < MIN_PASSWORD => {
-            bail!("the password must be at least {MIN_PASSWORD} characters")
-        }
+        Some(p) if p.chars().count() < MIN_PASSWORD => return Err(AccountError::ShortPassword),
         Some(p) => Some(hasher.hash(p).await?),
         None => None,
     };
     Ok((name, display_name, hash))
 }
 
-fn named_conflict(error: sqlx::Error, name: &str) -> anyhow::Error {
+fn named_conflict(error: sqlx::Error, name: &str) -> AccountError {
     if db::is_unique_violation(&error) {
-        anyhow::anyhow!("a user named '{name}' already exists")
+        AccountError::NameTaken(name.to_owned())
     } else {
-        anyhow::Error::from(error)
+        AccountError::Database(error)
     }
 }
 
@@ -134,7 +169,7 @@ pub async fn check_password(
     hasher: &Hasher,
     name: &str,
     password: &str,
-) -> anyhow::Result<Option<db::users::User>> {
+) -> Result<Option<db::users::User>, AccountError> {
     let found = db::users::find_with_password(&db.read, name.trim()).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),

@@ -155,6 +155,19 @@ impl From<crate::jobs::EnqueueError> for AppError {
     }
 }
 
+impl From<crate::accounts::AccountError> for AppError {
+    fn from(error: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError;
+        match error {
+            AccountError::BadName => Self::invalid("name", error.to_string()),
+            AccountError::ShortPassword => Self::invalid("password", error.to_string()),
+            AccountError::NameTaken(_) => Self::Conflict(error.to_string()),
+            AccountError::Database(error) => Self::Database(error),
+            AccountError::Hashing(_) => Self::Internal(anyhow::Error::new(error)),
+        }
+    }
+}
+
 fn is_overloaded(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::PoolTimedOut)
 }

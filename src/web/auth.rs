@@ -163,7 +163,7 @@ pub async fn login(
     }
     let checked = accounts::check_password(&state.db, &state.hasher, &form.name, &form.password)
         .await
-        .map_err(|e| PageError::from(AppError::Internal(e)))?;
+        .map_err(AppError::from)?;
     let Some(user) = checked else {
         state.login_limiter.failed(&form.name, ip);
         return again(
@@ -296,7 +296,7 @@ pub async fn setup(
     };
     let created = match problem {
         Some(problem) => Err(problem),
-        None => accounts::add_first_user(
+        None => match accounts::add_first_user(
             &state.db,
             &state.hasher,
             &form.name,
@@ -304,7 +304,13 @@ pub async fn setup(
             &form.password,
         )
         .await
-        .map_err(|e| format!("{}.", capitalise(&e.to_string()))),
+        {
+            Ok(created) => Ok(created),
+            // What the person typed is shown with the reason; a failure of ours is
+            // logged and shown as the error page, never as raw text in the form.
+            Err(error) if error.is_input() => Err(format!("{}.", capitalise(&error.to_string()))),
+            Err(error) => return Err(AppError::from(error).into()),
+        },
     };
     match created {
         // Another setup request created the first account meanwhile.

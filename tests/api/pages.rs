@@ -193,6 +193,60 @@ async fn first_run_setup_creates_the_account_and_signs_in() {
     assert_eq!(names, r#"["anna","Anna Schmidt"]"#);
 }
 
+/// A failure of ours during setup is the error page, logged; the form never shows raw
+/// database text. A mistake of the person's is shown on the form in plain words.
+#[tokio::test]
+async fn setup_shows_input_mistakes_plainly_and_never_database_text() {
+    let app = spawn_app_without_users(|_| {}).await;
+    let token = app.setup_token.clone().expect("token");
+    let browser = Browser::new(&app);
+    let setup = format!("/setup?token={token}");
+    let fields = |name: &str| {
+        vec![
+            ("token", token.clone()),
+            ("name", name.to_owned()),
+            ("display_name", String::new()),
+            ("password", "a good password".to_owned()),
+            ("password_again", "a good password".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        let setup = setup.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.submit(&setup, "/setup", &fields).await
+        }
+    };
+
+    let response = post(fields(&"x".repeat(101))).await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("The name must be 1 to 100 characters"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("NAME"),
+        "no command-line wording on the page"
+    );
+
+    // The database refuses the insert: the person sees the error page, not its text.
+    sqlx::query(
+        "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+         BEGIN SELECT RAISE(ABORT, 'internal detail: users table is locked down'); END",
+    )
+    .execute(&app.db.write)
+    .await
+    .expect("trigger");
+    let response = post(fields("anna")).await;
+    assert_eq!(response.status(), 500);
+    let page = response.text().await.expect("page");
+    assert!(!page.contains("internal detail"), "{page}");
+    assert!(!page.to_lowercase().contains("database error"), "{page}");
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+}
+
 #[tokio::test]
 async fn setup_with_differing_passwords_is_shown_again_with_the_input() {
     let app = spawn_app_without_users(|_| {}).await;
