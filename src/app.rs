@@ -1,4 +1,4 @@
-//! The application: shared state, the router with its layers, and serving.
+//! The application: opening what it needs, the router with its layers, and serving.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, middleware};
@@ -19,6 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::{Hasher, LoginLimiter, SetupToken};
 use crate::agent::Agent;
 use crate::api;
 use crate::config::Config;
@@ -27,35 +28,11 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::jobs::JobQueue;
 use crate::llm::LlmClient;
-use crate::web::{self, LoginLimiter, SetupToken};
+use crate::state::AppState;
+use crate::web;
 use tower_sessions::cookie::{SameSite, time};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
-
-/// What every handler can reach.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub db: Db,
-    pub jobs: JobQueue,
-    pub config: Arc<Config>,
-    /// The first-run setup link's secret, while no user exists.
-    pub setup: SetupToken,
-    pub login_limiter: LoginLimiter,
-    /// Password hashing, off the async threads.
-    pub hasher: crate::accounts::Hasher,
-}
-
-impl FromRef<AppState> for Db {
-    fn from_ref(state: &AppState) -> Self {
-        state.db.clone()
-    }
-}
-
-impl FromRef<AppState> for JobQueue {
-    fn from_ref(state: &AppState) -> Self {
-        state.jobs.clone()
-    }
-}
 
 /// A built application: its database is open and its listener bound.
 pub struct Application {
@@ -91,7 +68,7 @@ impl Application {
                 db,
                 jobs,
                 login_limiter: LoginLimiter::new(config.login.clone()),
-                hasher: crate::accounts::Hasher::default(),
+                hasher: Hasher::default(),
                 config: Arc::new(config),
                 setup,
             },

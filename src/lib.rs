@@ -34,6 +34,8 @@ pub mod paste;
 pub mod review;
 /// The HTTP server loop: connection limit and header-read timeout.
 pub mod server;
+/// What every handler can reach.
+pub mod state;
 /// Lenient date and time labels.
 pub mod timestamp;
 /// The HTML pages.

@@ -33,8 +33,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::db::Db;
+use crate::state::AppState;
 
 /// The parts of the description that no handler carries.
 #[derive(OpenApi)]

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Layout, PageError, PageUser};
-use crate::app::AppState;
 use crate::db::activity::{NoReplyItem, ReviewItem, WorkItem};
 use crate::db::{self};
+use crate::state::AppState;
 
 /// Drafts per dashboard page.
 const PAGE_SIZE: i64 = 20;

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{Layout, Notice, PageError, PageUser, safe_next, set_notice};
-use crate::app::AppState;
 use crate::db::{self, drafts::DraftStatus};
 use crate::jobs::EnqueueError;
 use crate::review::{self, ReviewError};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct ApproveForm {

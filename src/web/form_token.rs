@@ -10,8 +10,8 @@ use axum::response::Response;
 use rand::RngCore;
 
 use super::PageError;
-use crate::app::AppState;
 use crate::auth::constant_time_eq;
+use crate::state::AppState;
 
 const COOKIE: &str = "draftdesk_form";
 

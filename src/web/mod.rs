@@ -9,12 +9,8 @@ mod auth;
 mod dashboard;
 mod drafts;
 mod form_token;
-mod limiter;
 mod settings;
 mod threads;
-
-pub use auth::SetupToken;
-pub use limiter::LoginLimiter;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -28,10 +24,10 @@ use rand::RngCore;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::db::users::User;
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::state::AppState;
 
 const SESSION_USER: &str = "user_id";
 const SESSION_CSRF: &str = "csrf";

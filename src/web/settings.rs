@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{Layout, PageError, PageUser};
-use crate::app::AppState;
 use crate::auth;
 use crate::db::aliases::Alias;
 use crate::db::tokens::TokenInfo;
 use crate::db::{self};
+use crate::state::AppState;
 
 const SESSION_NEW_TOKEN: &str = "new_token";
 const MAX_NOTES: usize = 10_000;

@@ -14,13 +14,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Layout, PageError, PageUser};
-use crate::app::AppState;
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::messages::Message;
 use crate::db::{self};
 use crate::error::AppError;
 use crate::inbox;
 use crate::paste::{self, Format, Parsed};
+use crate::state::AppState;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "threads/new.html")]

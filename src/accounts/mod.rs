@@ -1,8 +1,15 @@
-//! Accounts: creating users and checking their passwords.
+//! Accounts: creating users, checking their passwords, limiting sign-in guesses, and the
+//! first-run setup link.
 //!
 //! argon2 spends tens of milliseconds of CPU per password on purpose. It runs on tokio's
 //! blocking pool, a few at a time ([`Hasher`]), so that sign-ins never stall the threads
 //! that serve every other request.
+
+mod limiter;
+mod setup;
+
+pub use limiter::LoginLimiter;
+pub use setup::SetupToken;
 
 use std::sync::Arc;
 
