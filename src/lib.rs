@@ -22,6 +22,8 @@ pub mod error;
 pub mod inbox;
 /// The durable background job queue and its workers.
 pub mod jobs;
+/// Input limits shared by the API and the pages.
+pub mod limits;
 /// The OpenAI-compatible model client.
 pub mod llm;
 /// Log output: text or JSON lines.

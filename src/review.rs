@@ -22,6 +22,11 @@ pub enum ReviewError {
     },
     #[error("the final text is empty; write the reply, or approve the draft as it is")]
     EmptyFinalText,
+    #[error(
+        "final_content must be at most {} characters",
+        crate::limits::MAX_CONTENT
+    )]
+    FinalTextTooLong,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -43,7 +48,9 @@ impl From<ReviewError> for AppError {
             ReviewError::NotPending { .. } | ReviewError::Conflict(_) => {
                 Self::Conflict(error.to_string())
             }
-            ReviewError::EmptyFinalText => Self::invalid("final_content", error.to_string()),
+            ReviewError::EmptyFinalText | ReviewError::FinalTextTooLong => {
+                Self::invalid("final_content", error.to_string())
+            }
             ReviewError::Enqueue(error) => error.into(),
         }
     }
@@ -70,7 +77,7 @@ async fn pending_draft(
 
 /// The longest feedback one revision takes (several pieces given before the revision
 /// starts are joined, up to this many characters).
-pub const MAX_FEEDBACK: usize = 10_000;
+pub use crate::limits::MAX_FEEDBACK;
 
 /// Queues a revision of a pending draft from the reviewer's feedback, or adds the
 /// feedback to the revision already queued for it; returns the job id.
@@ -120,6 +127,10 @@ async fn decide(
     status: DraftStatus,
     final_content: Option<&str>,
 ) -> Result<Draft, ReviewError> {
+    // The same limit for the API and the pages, checked before the writer is taken.
+    if final_content.is_some_and(|text| text.chars().count() > crate::limits::MAX_CONTENT) {
+        return Err(ReviewError::FinalTextTooLong);
+    }
     let mut tx = db.write.begin().await?;
     let mut draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let final_content = match status {

@@ -17,11 +17,10 @@ use tokio::sync::Semaphore;
 
 use crate::auth;
 use crate::db::{self, Db};
+use crate::limits::MAX_ACCOUNT_NAME as MAX_NAME;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
-/// The longest account name.
-pub const MAX_NAME: usize = 100;
 
 /// Why an account could not be made or checked. The first three are the person's to fix
 /// and safe to show; the others are ours, logged and never shown as they are.

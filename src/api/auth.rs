@@ -12,7 +12,7 @@ use crate::db::{self, Db};
 use crate::error::AppError;
 
 /// The longest `user_id` kept as an alias.
-const MAX_ALIAS: usize = 200;
+const MAX_ALIAS: usize = crate::limits::MAX_NAME;
 
 /// The user a valid API token belongs to.
 #[derive(Debug, Clone)]

@@ -11,9 +11,8 @@ use super::input::{self, JsonOrForm};
 use crate::db::{self, Db};
 use crate::error::{AppError, ErrorBody};
 use crate::jobs::JobQueue;
-use crate::review::{self, MAX_FEEDBACK};
-
-const MAX_CONTENT: usize = 100_000;
+use crate::limits::{MAX_CONTENT, MAX_FEEDBACK, MAX_NAME};
+use crate::review;
 
 #[derive(Debug, Deserialize)]
 pub struct DraftListQuery {
@@ -132,7 +131,7 @@ pub async fn feedback(
 ) -> Result<(StatusCode, Json<FeedbackAccepted>), AppError> {
     let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
     let user = caller.check_user_id(&body.user_id).await?;
-    let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
+    let draft_id = input::required("draft_message_id", &body.draft_message_id, MAX_NAME)?;
     let text = input::required("feedback", &body.feedback, MAX_FEEDBACK)?;
     let job_id = review::give_feedback(&jobs, user, draft_id, text).await?;
     Ok((
@@ -208,7 +207,7 @@ pub async fn reject(
 ) -> Result<Json<Decided>, AppError> {
     let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
     let user = caller.check_user_id(&body.user_id).await?;
-    let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
+    let draft_id = input::required("draft_message_id", &body.draft_message_id, MAX_NAME)?;
     let draft = review::reject(&db, user, draft_id).await?;
     Ok(Json(Decided::from(draft)))
 }
@@ -240,11 +239,12 @@ pub async fn approve(
 ) -> Result<Json<Decided>, AppError> {
     let (JsonOrForm::Json(body) | JsonOrForm::Form(body)) = body;
     let user = caller.check_user_id(&body.user_id).await?;
-    let draft_id = input::required("draft_message_id", &body.draft_message_id, 200)?;
-    let final_content = match body.final_content.as_deref().map(str::trim) {
-        Some(text) if !text.is_empty() => Some(input::at_most("final_content", text, MAX_CONTENT)?),
-        _ => None,
-    };
+    let draft_id = input::required("draft_message_id", &body.draft_message_id, MAX_NAME)?;
+    let final_content = body
+        .final_content
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
     let draft = review::approve(&db, user, draft_id, final_content).await?;
     Ok(Json(Decided::from(draft)))
 }

@@ -11,11 +11,8 @@ use super::input::{self, JsonOrForm};
 use crate::error::{AppError, ErrorBody};
 use crate::inbox::{self, IncomingMessage, MAX_MESSAGES};
 use crate::jobs::JobQueue;
+use crate::limits::{MAX_CONTENT, MAX_LABEL, MAX_NAME};
 use crate::paste;
-
-const MAX_NAME: usize = 200;
-const MAX_LABEL: usize = 100;
-const MAX_CONTENT: usize = 100_000;
 
 /// A thread's messages, oldest first. Fields not listed here are refused (422).
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,13 +10,13 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::csrf::{CsrfForm, NoFields};
 use super::form_token::FormToken;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    Layout, Notice, PageError, SESSION_CSRF, SESSION_USER, check_csrf, layout, safe_next,
-    see_other, set_notice,
+    Layout, Notice, PageError, SESSION_CSRF, SESSION_USER, layout, safe_next, see_other, set_notice,
 };
 use crate::accounts;
 use crate::db;
@@ -185,14 +185,10 @@ async fn sign_in(session: &Session, user_id: i64) -> Result<(), PageError> {
         .map_err(|e| PageError::internal(&e))
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-pub async fn logout(session: Session, Form(form): Form<LogoutForm>) -> Result<Response, PageError> {
-    check_csrf(&session, &form.csrf).await?;
+pub async fn logout(
+    session: Session,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
     session.flush().await.map_err(|e| PageError::internal(&e))?;
     Ok(Redirect::to("/login").into_response())
 }

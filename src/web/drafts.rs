@@ -2,12 +2,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::csrf::CsrfForm;
 use super::{Layout, Notice, PageError, PageUser, safe_next, set_notice};
 use crate::db::{self, drafts::DraftStatus};
 use crate::jobs::EnqueueError;
@@ -16,8 +16,6 @@ use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct ApproveForm {
-    #[serde(default)]
-    csrf: String,
     final_content: Option<String>,
     return_to: Option<String>,
 }
@@ -26,9 +24,8 @@ pub async fn approve(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<ApproveForm>,
+    CsrfForm(form): CsrfForm<ApproveForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let edited = form.final_content.as_deref().map(str::trim);
     let outcome = review::approve(&state.db, &user.user, &id, edited).await;
     settle(
@@ -42,8 +39,6 @@ pub async fn approve(
 /// A form that only carries its CSRF token and where to come back to.
 #[derive(Deserialize)]
 pub struct PlainForm {
-    #[serde(default)]
-    csrf: String,
     return_to: Option<String>,
 }
 
@@ -51,9 +46,8 @@ pub async fn reject(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<PlainForm>,
+    CsrfForm(form): CsrfForm<PlainForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let outcome = review::reject(&state.db, &user.user, &id).await;
     if outcome.is_ok() {
         // Undo takes the place of an "are you sure?" prompt.
@@ -74,9 +68,8 @@ pub async fn undo_reject(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<PlainForm>,
+    CsrfForm(form): CsrfForm<PlainForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let outcome = review::undo_reject(&state.db, &user.user, &id).await;
     settle(
         &user,
@@ -100,8 +93,6 @@ struct FeedbackPage {
 
 #[derive(Deserialize)]
 pub struct FeedbackForm {
-    #[serde(default)]
-    csrf: String,
     feedback: String,
     return_to: Option<String>,
 }
@@ -110,9 +101,8 @@ pub async fn feedback(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<FeedbackForm>,
+    CsrfForm(form): CsrfForm<FeedbackForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let text = form.feedback.trim();
     if text.is_empty() || text.chars().count() > review::MAX_FEEDBACK {
         let error = if text.is_empty() {
@@ -176,9 +166,9 @@ pub async fn retry(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<PlainForm>,
+    CsrfForm(form): CsrfForm<PlainForm>,
 ) -> Result<Response, PageError> {
-    let id = checked_id(&user, &form, &id).await?;
+    let id = path_id(&id)?;
     let outcome = review::retry_job(&state.jobs, &user.user, id).await;
     settle(
         &user,
@@ -188,9 +178,8 @@ pub async fn retry(
     .await
 }
 
-/// Checks the form's CSRF token and reads a numeric id from the path (a 404 otherwise).
-async fn checked_id(user: &PageUser, form: &PlainForm, id: &str) -> Result<i64, PageError> {
-    user.check_csrf(&form.csrf).await?;
+/// A numeric id from the path (a 404 otherwise).
+fn path_id(id: &str) -> Result<i64, PageError> {
     id.parse().map_err(|_| PageError::not_found())
 }
 
@@ -216,6 +205,13 @@ async fn settle<T: Into<String>>(
             };
             user.alert(format!("Not done: {what}.")).await?;
         }
+        Err(ReviewError::FinalTextTooLong) => {
+            let max = crate::limits::MAX_CONTENT;
+            user.alert(format!(
+                "Not done: the reply is longer than {max} characters."
+            ))
+            .await?;
+        }
         Err(error @ (ReviewError::EmptyFinalText | ReviewError::Conflict(_))) => {
             user.alert(format!("Not done: {error}.")).await?;
         }
@@ -230,9 +226,9 @@ pub async fn draft_anyway(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<PlainForm>,
+    CsrfForm(form): CsrfForm<PlainForm>,
 ) -> Result<Response, PageError> {
-    let id = checked_id(&user, &form, &id).await?;
+    let id = path_id(&id)?;
     let outcome = review::draft_anyway(&state.jobs, &user.user, id).await;
     settle(
         &user,
@@ -247,9 +243,9 @@ pub async fn dismiss_no_reply(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<PlainForm>,
+    CsrfForm(form): CsrfForm<PlainForm>,
 ) -> Result<Response, PageError> {
-    let id = checked_id(&user, &form, &id).await?;
+    let id = path_id(&id)?;
     let outcome = review::dismiss_no_reply(&state.db, &user.user, id).await;
     settle(&user, outcome.map(|()| "Dismissed."), form.return_to).await
 }

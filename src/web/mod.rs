@@ -6,6 +6,7 @@
 
 mod assets;
 mod auth;
+mod csrf;
 mod dashboard;
 mod drafts;
 mod form_token;
@@ -177,10 +178,6 @@ impl PageUser {
     }
 
     /// Checks a form's CSRF token against the session's.
-    pub async fn check_csrf(&self, token: &str) -> Result<(), PageError> {
-        check_csrf(&self.session, token).await
-    }
-
     /// A one-time notice for the next page shown: something was done.
     pub async fn notice(&self, text: impl Into<String>) -> Result<(), PageError> {
         let notice = Notice {
@@ -259,24 +256,6 @@ pub async fn csrf_token(session: &Session) -> Result<String, PageError> {
         .await
         .map_err(|e| PageError::internal(&e))?;
     Ok(token)
-}
-
-pub async fn check_csrf(session: &Session, token: &str) -> Result<(), PageError> {
-    let expected: Option<String> = session
-        .get(SESSION_CSRF)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
-    let matches = expected.is_some_and(|expected| {
-        crate::auth::constant_time_eq(expected.as_bytes(), token.as_bytes())
-    });
-    if matches {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from draftdesk. Reload the page and try again.",
-        ))
-    }
 }
 
 /// Percent-encodes a `next=` target.

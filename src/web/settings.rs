@@ -2,21 +2,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::csrf::{CsrfForm, NoFields};
 use super::{Layout, PageError, PageUser};
 use crate::auth;
 use crate::db::aliases::Alias;
 use crate::db::tokens::TokenInfo;
 use crate::db::{self};
+use crate::limits::{self, MAX_STYLE_NOTES as MAX_NOTES};
 use crate::state::AppState;
 
 const SESSION_NEW_TOKEN: &str = "new_token";
-const MAX_NOTES: usize = 10_000;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "settings.html")]
@@ -84,8 +84,6 @@ async fn render(
 
 #[derive(Deserialize)]
 pub struct ProfileForm {
-    #[serde(default)]
-    csrf: String,
     names: String,
     style_notes: String,
     /// Absent in a form from an older page: the notes are then written as sent.
@@ -95,16 +93,9 @@ pub struct ProfileForm {
 pub async fn save_profile(
     State(state): State<AppState>,
     user: PageUser,
-    Form(form): Form<ProfileForm>,
+    CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
-    let names: Vec<String> = form
-        .names
-        .lines()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| n.chars().take(100).collect())
-        .collect();
+    let names = limits::my_names(&form.names);
     let error = if names.is_empty() {
         Some("Give at least one name you appear under in conversations.".to_owned())
     } else if form.style_notes.chars().count() > MAX_NOTES {
@@ -173,17 +164,14 @@ pub async fn save_profile(
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    #[serde(default)]
-    csrf: String,
     label: String,
 }
 
 pub async fn create_token(
     State(state): State<AppState>,
     user: PageUser,
-    Form(form): Form<TokenForm>,
+    CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let label: String = form.label.trim().chars().take(100).collect();
     let token = auth::generate_token();
     db::tokens::insert(
@@ -201,19 +189,12 @@ pub async fn create_token(
     Ok(Redirect::to("/settings").into_response())
 }
 
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn revoke_token(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<RevokeForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     if !db::tokens::revoke(&state.db.write, id, Some(user.user.id), &db::now()).await? {
         return Err(PageError::not_found());
@@ -229,9 +210,9 @@ pub async fn remove_alias(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<RevokeForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    set_alias_removed(&state, &user, &id, &form.csrf, true).await
+    set_alias_removed(&state, &user, &id, true).await
 }
 
 /// `POST /settings/aliases/{id}/restore`: the id is accepted again.
@@ -239,19 +220,17 @@ pub async fn restore_alias(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Form(form): Form<RevokeForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    set_alias_removed(&state, &user, &id, &form.csrf, false).await
+    set_alias_removed(&state, &user, &id, false).await
 }
 
 async fn set_alias_removed(
     state: &AppState,
     user: &PageUser,
     id: &str,
-    csrf: &str,
     remove: bool,
 ) -> Result<Response, PageError> {
-    user.check_csrf(csrf).await?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let now = db::now();
     let removed_at = remove.then_some(now.as_str());

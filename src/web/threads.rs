@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::csrf::{CsrfForm, NoFields};
 use super::{Layout, PageError, PageUser};
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::messages::Message;
@@ -77,8 +77,6 @@ pub async fn new_form(
 #[derive(Deserialize)]
 pub struct NewThreadForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     thread_name: String,
     #[serde(default)]
     names: String,
@@ -130,11 +128,10 @@ fn apply_choices(parsed: &mut Parsed, rows: &HashMap<String, String>) {
 pub async fn create(
     State(state): State<AppState>,
     user: PageUser,
-    Form(mut form): Form<NewThreadForm>,
+    CsrfForm(mut form): CsrfForm<NewThreadForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let submitting = form.action.as_deref() == Some("submit");
-    let names: Vec<String> = split_names(&form.names);
+    let names: Vec<String> = crate::limits::my_names(&form.names);
     let format = match form.format.as_str() {
         "" | "auto" => Ok(None),
         other => other.parse::<Format>().map(Some),
@@ -262,20 +259,6 @@ async fn again(
         formats: formats(),
     };
     Ok((status, page).into_response())
-}
-
-fn split_names(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for name in text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            names.push(name.chars().take(100).collect());
-        }
-    }
-    names
 }
 
 /// A run as the thread page shows it.
@@ -498,20 +481,13 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-#[derive(Deserialize)]
-pub struct RemoveForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Removes a stored message from a thread (one the paste parser got wrong, say).
 pub async fn remove_message(
     State(state): State<AppState>,
     user: PageUser,
     Path((thread_id, message_id)): Path<(String, String)>,
-    Form(form): Form<RemoveForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).await?;
     let (Ok(thread_id), Ok(message_id)) = (thread_id.parse::<i64>(), message_id.parse::<i64>())
     else {
         return Err(PageError::not_found());

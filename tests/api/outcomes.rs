@@ -180,6 +180,28 @@ async fn approving_an_emptied_box_is_refused_rather_than_approving_the_original(
     assert_eq!(app.draft_status(&draft).await, "pending");
 }
 
+/// The pages refuse a final text over the limit the API has, and say so.
+#[tokio::test]
+async fn approving_a_reply_over_the_length_limit_is_refused_on_the_page_as_in_the_api() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", crate::pages::PASTE).await;
+    let draft = pending_draft_id(&app).await;
+    let long = "a".repeat(draftdesk::limits::MAX_CONTENT + 1);
+    let response = browser
+        .submit(
+            "/",
+            &format!("/drafts/{draft}/approve"),
+            &[("final_content", &long), ("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let page = browser.page("/").await;
+    assert!(page.contains("banner-error"), "{page}");
+    assert!(page.contains("longer than 100000 characters"), "{page}");
+    assert_eq!(app.draft_status(&draft).await, "pending");
+}
+
 #[tokio::test]
 async fn a_card_shows_what_it_answers_the_count_is_in_the_heading_and_title_and_work_folds() {
     let app = spawn_app().await;

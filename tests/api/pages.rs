@@ -613,6 +613,95 @@ async fn a_form_post_without_the_csrf_token_is_refused_and_changes_nothing() {
     );
 }
 
+/// What the signed-in forms can change, as counts.
+async fn forms_snapshot(app: &TestApp) -> Vec<i64> {
+    let mut all = Vec::new();
+    for sql in [
+        "SELECT count(*) FROM threads",
+        "SELECT count(*) FROM messages",
+        "SELECT count(*) FROM jobs",
+        "SELECT count(*) FROM drafts WHERE status = 'pending'",
+        "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL",
+        "SELECT count(*) FROM user_aliases WHERE removed_at IS NULL",
+        "SELECT count(*) FROM agent_runs WHERE dismissed_at IS NULL",
+        "SELECT length(my_names) + length(style_notes) FROM users",
+    ] {
+        all.push(app.count(sql).await);
+    }
+    all
+}
+
+/// Every form that changes something refuses a post whose CSRF token is missing or
+/// forged, before reading it, and changes nothing.
+#[tokio::test]
+async fn every_signed_in_form_refuses_a_forged_token() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", PASTE).await;
+    let draft = pending_draft_id(&app).await;
+    let one = |sql: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&app.db.read)
+                .await
+                .expect(sql)
+        }
+    };
+    let thread = one("SELECT id FROM threads").await;
+    let message = one("SELECT id FROM messages").await;
+    let job = one("SELECT id FROM jobs").await;
+    let run = one("SELECT id FROM agent_runs").await;
+    let token = one("SELECT id FROM api_tokens").await;
+    sqlx::query(
+        "INSERT INTO user_aliases (user_id, alias, first_seen_at) \
+         SELECT id, 'plugin-1', '2026-11-27T00:00:00Z' FROM users WHERE name = 'anna'",
+    )
+    .execute(&app.db.write)
+    .await
+    .expect("an alias");
+    let alias = one("SELECT id FROM user_aliases").await;
+    let before = forms_snapshot(&app).await;
+    let paths = [
+        "/logout".to_owned(),
+        "/threads/new".to_owned(),
+        format!("/threads/{thread}/draft-anyway"),
+        format!("/threads/{thread}/messages/{message}/remove"),
+        format!("/drafts/{draft}/approve"),
+        format!("/drafts/{draft}/reject"),
+        format!("/drafts/{draft}/undo-reject"),
+        format!("/drafts/{draft}/feedback"),
+        format!("/jobs/{job}/retry"),
+        format!("/runs/{run}/dismiss"),
+        "/settings/profile".to_owned(),
+        "/settings/tokens".to_owned(),
+        format!("/settings/tokens/{token}/revoke"),
+        format!("/settings/aliases/{alias}/remove"),
+        format!("/settings/aliases/{alias}/restore"),
+    ];
+    for path in &paths {
+        for csrf in [None, Some("forged")] {
+            let mut fields = vec![
+                ("feedback", "shorter"),
+                ("names", "mallory"),
+                ("style_notes", "x"),
+                ("label", "sneaky"),
+                ("thread_name", "Eve"),
+                ("conversation", "Eve: hi"),
+                ("action", "submit"),
+            ];
+            if let Some(csrf) = csrf {
+                fields.push(("csrf", csrf));
+            }
+            let response = browser.post(path, &fields).await;
+            assert_eq!(response.status(), 403, "POST {path} with {csrf:?}");
+        }
+    }
+    assert_eq!(forms_snapshot(&app).await, before);
+    // Still signed in: the forged logout did nothing.
+    assert_eq!(browser.get("/").await.status(), 200);
+}
+
 #[tokio::test]
 async fn another_users_thread_and_drafts_are_not_found() {
     let app = spawn_app().await;
