@@ -76,9 +76,10 @@ pub struct Settings {
         env = "LLM_TIMEOUT_SECS",
         value_name = "LLM_TIMEOUT_SECS",
         default_value = "60",
+        value_parser = clap::value_parser!(u64).range(1..=3600),
         global = true
     )]
-    pub llm_timeout_secs: String,
+    pub llm_timeout_secs: u64,
 
     /// How many background jobs run at once (0: none; jobs wait in the queue).
     #[arg(
@@ -86,9 +87,10 @@ pub struct Settings {
         env = "JOB_CONCURRENCY",
         value_name = "JOB_CONCURRENCY",
         default_value = "4",
+        value_parser = clap::value_parser!(u64).range(0..=256),
         global = true
     )]
-    pub job_concurrency: String,
+    pub job_concurrency: u64,
 
     /// How many model turns one agent run may take before it is stopped.
     #[arg(
@@ -96,9 +98,10 @@ pub struct Settings {
         env = "AGENT_MAX_ITERATIONS",
         value_name = "AGENT_MAX_ITERATIONS",
         default_value = "8",
+        value_parser = clap::value_parser!(u64).range(1..=100),
         global = true
     )]
-    pub agent_max_iterations: String,
+    pub agent_max_iterations: u64,
 
     /// How long a claimed job is reserved for its worker without a heartbeat, in seconds;
     /// a job whose worker died is taken up again after this.
@@ -107,9 +110,10 @@ pub struct Settings {
         env = "JOB_LEASE_SECS",
         value_name = "JOB_LEASE_SECS",
         default_value = "60",
+        value_parser = clap::value_parser!(u64).range(1..=3600),
         global = true
     )]
-    pub job_lease_secs: String,
+    pub job_lease_secs: u64,
 
     /// How many jobs one user may have waiting; a send or feedback that would queue one
     /// more is refused with 429 and Retry-After.
@@ -118,9 +122,10 @@ pub struct Settings {
         env = "JOB_MAX_QUEUED_PER_USER",
         value_name = "JOB_MAX_QUEUED_PER_USER",
         default_value = "200",
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000),
         global = true
     )]
-    pub job_max_queued_per_user: String,
+    pub job_max_queued_per_user: u64,
 
     /// How long one whole agent run (every model turn and tool call) may take, in seconds;
     /// a run past it ends with an error and is retried like a timeout.
@@ -129,9 +134,10 @@ pub struct Settings {
         env = "AGENT_RUN_TIMEOUT_SECS",
         value_name = "AGENT_RUN_TIMEOUT_SECS",
         default_value = "300",
+        value_parser = clap::value_parser!(u64).range(1..=86_400),
         global = true
     )]
-    pub agent_run_timeout_secs: String,
+    pub agent_run_timeout_secs: u64,
 
     /// Mark the session cookie Secure (set this when draftdesk is served over https).
     #[arg(
@@ -139,9 +145,11 @@ pub struct Settings {
         env = "COOKIE_SECURE",
         value_name = "COOKIE_SECURE",
         default_value = "false",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
         global = true
     )]
-    pub cookie_secure: String,
+    pub cookie_secure: bool,
 
     /// The reverse proxies in front of draftdesk (addresses or CIDR ranges, comma
     /// separated). Only a request from one of them may name the client in
@@ -162,9 +170,10 @@ pub struct Settings {
         env = "HEADER_READ_TIMEOUT_SECS",
         value_name = "HEADER_READ_TIMEOUT_SECS",
         default_value = "30",
+        value_parser = clap::value_parser!(u64).range(1..=3600),
         global = true
     )]
-    pub header_read_timeout_secs: String,
+    pub header_read_timeout_secs: u64,
 
     /// How many client connections are served at once; more wait to be accepted.
     #[arg(
@@ -172,9 +181,10 @@ pub struct Settings {
         env = "MAX_CONNECTIONS",
         value_name = "MAX_CONNECTIONS",
         default_value = "512",
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000),
         global = true
     )]
-    pub max_connections: String,
+    pub max_connections: u64,
 }
 
 /// Checked settings.
@@ -313,34 +323,6 @@ impl Config {
                 message: "must not be empty".to_owned(),
             });
         }
-        let timeout = number("LLM_TIMEOUT_SECS", &settings.llm_timeout_secs, 1, 3600)?;
-        let concurrency = number("JOB_CONCURRENCY", &settings.job_concurrency, 0, 256)?;
-        let iterations = number(
-            "AGENT_MAX_ITERATIONS",
-            &settings.agent_max_iterations,
-            1,
-            100,
-        )?;
-        let lease = number("JOB_LEASE_SECS", &settings.job_lease_secs, 1, 3600)?;
-        let max_queued = number(
-            "JOB_MAX_QUEUED_PER_USER",
-            &settings.job_max_queued_per_user,
-            1,
-            1_000_000,
-        )?;
-        let run_timeout = number(
-            "AGENT_RUN_TIMEOUT_SECS",
-            &settings.agent_run_timeout_secs,
-            1,
-            86_400,
-        )?;
-        let header_timeout = number(
-            "HEADER_READ_TIMEOUT_SECS",
-            &settings.header_read_timeout_secs,
-            1,
-            3600,
-        )?;
-        let max_connections = number("MAX_CONNECTIONS", &settings.max_connections, 1, 1_000_000)?;
         Ok(Self {
             database_url,
             bind_addr,
@@ -348,16 +330,17 @@ impl Config {
                 base_url: base_url.to_owned(),
                 api_key: Some(api_key),
                 model: model.to_owned(),
-                timeout: Duration::from_secs(timeout),
+                timeout: Duration::from_secs(settings.llm_timeout_secs),
             }),
             jobs: JobSettings {
-                concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
-                lease: Duration::from_secs(lease),
-                max_queued_per_user: i64::try_from(max_queued).unwrap_or(i64::MAX),
+                concurrency: usize::try_from(settings.job_concurrency).unwrap_or(usize::MAX),
+                lease: Duration::from_secs(settings.job_lease_secs),
+                max_queued_per_user: i64::try_from(settings.job_max_queued_per_user)
+                    .unwrap_or(i64::MAX),
                 ..JobSettings::default()
             },
-            agent_max_iterations: u32::try_from(iterations).unwrap_or(u32::MAX),
-            agent_run_timeout: Duration::from_secs(run_timeout),
+            agent_max_iterations: u32::try_from(settings.agent_max_iterations).unwrap_or(u32::MAX),
+            agent_run_timeout: Duration::from_secs(settings.agent_run_timeout_secs),
             trusted_proxies: settings
                 .trusted_proxies
                 .parse()
@@ -366,20 +349,11 @@ impl Config {
                     message,
                 })?,
             server: ServerLimits {
-                header_read_timeout: Duration::from_secs(header_timeout),
-                max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+                header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
+                max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
             },
             login: LoginLimits::default(),
-            cookie_secure: match settings.cookie_secure.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" | "" => false,
-                other => {
-                    return Err(ConfigError {
-                        variable: "COOKIE_SECURE",
-                        message: format!("'{other}' is not true or false"),
-                    });
-                }
-            },
+            cookie_secure: settings.cookie_secure,
         })
     }
 
@@ -403,16 +377,4 @@ impl Config {
             login: LoginLimits::default(),
         }
     }
-}
-
-/// Reads a whole number within `min..=max`, naming the variable when it is not one.
-fn number(variable: &'static str, raw: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
-    raw.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| ConfigError {
-            variable,
-            message: format!("'{raw}' is not a whole number from {min} to {max}"),
-        })
 }

@@ -158,6 +158,28 @@ fn a_bad_setting_stops_start_up_and_names_the_variable() {
         .expect("runs");
     assert!(!out.status.success());
     assert!(stderr(&out).contains("DATABASE_URL"), "{}", stderr(&out));
+
+    // Numbers and switches are read by the command line parser, which names the
+    // variable too, and says what would be right.
+    for (variable, value, says) in [
+        ("JOB_CONCURRENCY", "abc", "invalid digit"),
+        ("LLM_TIMEOUT_SECS", "0", "1..=3600"),
+        ("MAX_CONNECTIONS", "-3", "invalid digit"),
+        ("COOKIE_SECURE", "maybe", "boolean"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+            .env("DATABASE_URL", "sqlite://unused.db")
+            .env(variable, value)
+            .arg("migrate")
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{variable}={value}");
+        let text = stderr(&out);
+        assert!(
+            text.contains(variable) && text.contains(value) && text.contains(says),
+            "{variable}={value}: {text}"
+        );
+    }
 }
 
 #[test]
