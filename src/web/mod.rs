@@ -12,6 +12,7 @@ mod form_token;
 mod limiter;
 mod settings;
 mod threads;
+mod trace;
 
 pub use auth::SetupToken;
 pub use limiter::LoginLimiter;
