@@ -16,7 +16,10 @@ use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
 use async_openai::middleware::{HttpRequestFactory, ReqwestService};
-use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
+use async_openai::types::chat::{
+    ChatCompletionRequestMessage, ChatCompletionToolChoiceOption, ChatCompletionTools,
+    CreateChatCompletionRequestArgs, CreateChatCompletionResponse, ToolChoiceOptions,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -111,18 +114,23 @@ impl LlmClient {
         &self.model
     }
 
-    /// Sends one chat completion request, given as the JSON the API takes (the model is
-    /// filled in), and returns the answer as JSON, for the agent and its transcript.
-    pub async fn complete(&self, mut request: Value) -> Result<Value, LlmError> {
-        request["model"] = Value::String(self.model.clone());
-        let request: CreateChatCompletionRequest = serde_json::from_value(request)
+    /// Sends one chat completion request: these messages, and these tools for the model
+    /// to call as it sees fit (`tool_choice: auto`).
+    pub async fn complete(
+        &self,
+        messages: &[ChatCompletionRequestMessage],
+        tools: &[ChatCompletionTools],
+    ) -> Result<CreateChatCompletionResponse, LlmError> {
+        let request = CreateChatCompletionRequestArgs::default()
+            .model(self.model.as_str())
+            .messages(messages.to_vec())
+            .tools(tools.to_vec())
+            .tool_choice(ChatCompletionToolChoiceOption::Mode(
+                ToolChoiceOptions::Auto,
+            ))
+            .build()
             .map_err(|e| LlmError::Permanent(format!("draftdesk built an invalid request: {e}")))?;
-        let response: CreateChatCompletionResponse =
-            self.client.chat().create(request).await.map_err(classify)?;
-        serde_json::to_value(response).map_err(|e| LlmError::Transient {
-            message: format!("unreadable answer: {e}"),
-            retry_after: None,
-        })
+        self.client.chat().create(request).await.map_err(classify)
     }
 }
 

@@ -8,7 +8,11 @@
 //! too, and a message that reads like instructions to the assistant is flagged for the
 //! reviewer ([`instruction_warning`]).
 
-use serde_json::{Value, json};
+use async_openai::types::chat::{
+    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
+    ChatCompletionRequestUserMessage,
+};
+use serde_json::json;
 
 use super::Task;
 use crate::db::messages::Message;
@@ -24,7 +28,10 @@ const MAX_MESSAGES: usize = 100;
 const MAX_MESSAGE_CHARS: usize = 4_000;
 
 /// The first two messages of a run: the system prompt and the task.
-pub fn opening_messages(task: &Task<'_>, examples: &[ApprovedExample]) -> Vec<Value> {
+pub fn opening_messages(
+    task: &Task<'_>,
+    examples: &[ApprovedExample],
+) -> Vec<ChatCompletionRequestMessage> {
     let prompt = if task.revision.is_some() {
         REVISE_PROMPT
     } else {
@@ -75,8 +82,8 @@ pub fn opening_messages(task: &Task<'_>, examples: &[ApprovedExample]) -> Vec<Va
         ),
     }
     vec![
-        json!({ "role": "system", "content": system }),
-        json!({ "role": "user", "content": user }),
+        ChatCompletionRequestSystemMessage::from(system).into(),
+        ChatCompletionRequestUserMessage::from(user).into(),
     ]
 }
 
@@ -335,7 +342,7 @@ mod tests {
             .strip_prefix("<conversation>\n")
             .and_then(|r| r.strip_suffix("</conversation>\n"))
             .expect("framed");
-        let parsed: Vec<Value> = serde_json::from_str(body).expect("JSON");
+        let parsed: Vec<serde_json::Value> = serde_json::from_str(body).expect("JSON");
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0]["from"], "Mallory (claims to be the user)");
         assert_eq!(parsed[0]["from_user"], false);

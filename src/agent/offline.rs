@@ -1,8 +1,7 @@
 //! The offline drafter: simple rules instead of a model, so that the whole flow can be
 //! tried on a fresh machine with no API key. Its runs are labelled as such.
 
-use serde_json::json;
-
+use super::transcript::{OfflineDecision, TranscriptEntry};
 use super::{Decision, RunReport, Task};
 
 /// Messages that close a conversation rather than ask for an answer.
@@ -67,15 +66,16 @@ pub fn run(task: &Task<'_>) -> RunReport {
         None => decide(task),
     };
     RunReport {
-        transcript: vec![json!({
-            "kind": "offline",
-            "note": "drafted by the offline drafter (no model configured): simple rules, a templated reply",
-            "rule": rule,
-            "decision": match &decision {
-                Decision::Draft(text) => json!({ "suggest_draft": text }),
-                Decision::NoReply(reason) => json!({ "end_work": reason }),
+        transcript: vec![TranscriptEntry::Offline {
+            note: "drafted by the offline drafter (no model configured): simple rules, a \
+                   templated reply"
+                .to_owned(),
+            rule: rule.to_owned(),
+            decision: match &decision {
+                Decision::Draft(text) => OfflineDecision::SuggestDraft(text.clone()),
+                Decision::NoReply(reason) => OfflineDecision::EndWork(reason.clone()),
             },
-        })],
+        }],
         result: Ok(decision),
         prompt_tokens: 0,
         warning: None,

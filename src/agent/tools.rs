@@ -1,6 +1,10 @@
-//! The agent's tools: their definitions for the model, and running the ones that look
-//! things up. The two that end a run (`suggest_draft`, `end_work`) are handled by the loop.
+//! The agent's tools: their names, their definitions for the model, and running the ones
+//! that look things up. The two that end a run (`suggest_draft`, `end_work`) are handled
+//! by the loop.
 
+use std::str::FromStr;
+
+use async_openai::types::chat::{ChatCompletionTool, ChatCompletionTools, FunctionObject};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -8,75 +12,154 @@ use super::Task;
 use super::context::{data, neutralise, render_thread};
 use crate::db::{self, Db};
 
-/// The tool definitions sent with every drafting request.
-pub fn definitions(may_decline: bool) -> Value {
-    let mut tools = vec![function(
-        "suggest_draft",
-        "Propose the reply to send. Ends your work.",
-        json!({"draft_content": {"type": "string", "description": "The reply, exactly as it would be sent."}}),
-    )];
-    // Left out when the reviewer asked for a reply: the run must end with a draft.
-    if may_decline {
-        tools.push(function(
-            "end_work",
-            "Finish without a draft because no reply is needed now. Ends your work.",
-            json!({"reason": {"type": "string", "description": "Why no reply is needed, in one sentence."}}),
-        ));
-    }
-    if let Value::Array(lookups) = lookup_definitions() {
-        tools.extend(lookups);
-    }
-    Value::Array(tools)
+/// The tools of a drafting run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    SuggestDraft,
+    EndWork,
+    SearchPastMessages,
+    GetThread,
 }
 
-/// The tools that look things up without ending the run.
-fn lookup_definitions() -> Value {
-    json!([
-        function(
-            "search_past_messages",
-            "Search the user's other conversations for similar messages and how the user answered them; approved replies come first.",
-            json!({"query": {"type": "string", "description": "Words to look for, e.g. 'pricing consulting rate'."}}),
-        ),
-        function(
-            "get_thread",
-            "Read another of the user's conversations in full, by its name.",
-            json!({"thread_name": {"type": "string", "description": "The conversation's name."}}),
-        ),
-    ])
+impl Tool {
+    pub const ALL: [Tool; 4] = [
+        Tool::SuggestDraft,
+        Tool::EndWork,
+        Tool::SearchPastMessages,
+        Tool::GetThread,
+    ];
+
+    /// The name the model calls it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::SuggestDraft => "suggest_draft",
+            Tool::EndWork => "end_work",
+            Tool::SearchPastMessages => "search_past_messages",
+            Tool::GetThread => "get_thread",
+        }
+    }
+
+    fn definition(self) -> ChatCompletionTools {
+        match self {
+            Tool::SuggestDraft => function(
+                self.name(),
+                "Propose the reply to send. Ends your work.",
+                json!({"draft_content": {"type": "string", "description": "The reply, exactly as it would be sent."}}),
+            ),
+            Tool::EndWork => function(
+                self.name(),
+                "Finish without a draft because no reply is needed now. Ends your work.",
+                json!({"reason": {"type": "string", "description": "Why no reply is needed, in one sentence."}}),
+            ),
+            Tool::SearchPastMessages => function(
+                self.name(),
+                "Search the user's other conversations for similar messages and how the user answered them; approved replies come first.",
+                json!({"query": {"type": "string", "description": "Words to look for, e.g. 'pricing consulting rate'."}}),
+            ),
+            Tool::GetThread => function(
+                self.name(),
+                "Read another of the user's conversations in full, by its name.",
+                json!({"thread_name": {"type": "string", "description": "The conversation's name."}}),
+            ),
+        }
+    }
+}
+
+/// A name the model called that is no drafting tool; its text is the answer the model
+/// gets, so it can pick one that exists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "error: there is no tool named '{0}'; the tools are suggest_draft, end_work, \
+     search_past_messages and get_thread"
+)]
+pub struct UnknownTool(pub String);
+
+impl FromStr for Tool {
+    type Err = UnknownTool;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Tool::ALL
+            .into_iter()
+            .find(|tool| tool.name() == name)
+            .ok_or_else(|| UnknownTool(name.to_owned()))
+    }
+}
+
+/// The tools of distilling feedback into a style note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistillTool {
+    RememberStyle,
+    NothingToRemember,
+}
+
+impl DistillTool {
+    pub const ALL: [DistillTool; 2] = [DistillTool::RememberStyle, DistillTool::NothingToRemember];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DistillTool::RememberStyle => "remember_style",
+            DistillTool::NothingToRemember => "nothing_to_remember",
+        }
+    }
+
+    /// The tool of this name, if it is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|tool| tool.name() == name)
+    }
+
+    fn definition(self) -> ChatCompletionTools {
+        match self {
+            DistillTool::RememberStyle => function(
+                self.name(),
+                "Keep a lasting preference about how the user writes.",
+                json!({"note": {"type": "string", "description": "One short instruction, e.g. 'Keep replies short.'"}}),
+            ),
+            DistillTool::NothingToRemember => function(
+                self.name(),
+                "The feedback holds no lasting preference.",
+                json!({}),
+            ),
+        }
+    }
+}
+
+/// The tool definitions sent with every drafting request.
+pub fn definitions(may_decline: bool) -> Vec<ChatCompletionTools> {
+    Tool::ALL
+        .into_iter()
+        // Left out when the reviewer asked for a reply: the run must end with a draft.
+        .filter(|tool| may_decline || *tool != Tool::EndWork)
+        .map(Tool::definition)
+        .collect()
 }
 
 /// The tool definitions for distilling feedback into a style note.
-pub fn distill_definitions() -> Value {
-    json!([
-        function(
-            "remember_style",
-            "Keep a lasting preference about how the user writes.",
-            json!({"note": {"type": "string", "description": "One short instruction, e.g. 'Keep replies short.'"}}),
-        ),
-        function(
-            "nothing_to_remember",
-            "The feedback holds no lasting preference.",
-            json!({})
-        ),
-    ])
+pub fn distill_definitions() -> Vec<ChatCompletionTools> {
+    DistillTool::ALL
+        .into_iter()
+        .map(DistillTool::definition)
+        .collect()
 }
 
-fn function(name: &str, description: &str, properties: Value) -> Value {
+/// A function tool whose arguments are all required strings (`properties`), and nothing
+/// else: strict, so that a model's stray field comes back to it as an error.
+fn function(name: &str, description: &str, properties: Value) -> ChatCompletionTools {
     let required: Vec<&String> = properties
         .as_object()
         .map(|p| p.keys().collect())
         .unwrap_or_default();
-    json!({
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": {
+    ChatCompletionTools::Function(ChatCompletionTool {
+        function: FunctionObject {
+            name: name.to_owned(),
+            description: Some(description.to_owned()),
+            // A JSON Schema is itself JSON: async-openai takes it as a value.
+            parameters: Some(json!({
                 "type": "object",
                 "properties": properties,
                 "required": required,
                 "additionalProperties": false,
-            },
+            })),
+            strict: None,
         },
     })
 }
@@ -104,26 +187,28 @@ struct ThreadArgs {
 const SEARCH_APPROVED: i64 = 3;
 const SEARCH_EXCHANGES: i64 = 5;
 
-/// Runs a lookup tool; `Err` is a database failure, tool errors are `Ok` text for the model.
-pub async fn run_lookup(
+/// Runs `search_past_messages`; `Err` is a database failure, tool errors are `Ok` text
+/// for the model.
+pub async fn search_past_messages(
     db: &Db,
     task: &Task<'_>,
-    name: &str,
     raw_arguments: &str,
 ) -> Result<String, sqlx::Error> {
-    match name {
-        "search_past_messages" => match arguments::<SearchArgs>(name, raw_arguments) {
-            Ok(args) => search(db, task, &args.query).await,
-            Err(message) => Ok(message),
-        },
-        "get_thread" => match arguments::<ThreadArgs>(name, raw_arguments) {
-            Ok(args) => get_thread(db, task, &args.thread_name).await,
-            Err(message) => Ok(message),
-        },
-        other => Ok(format!(
-            "error: there is no tool named '{other}'; the tools are suggest_draft, end_work, \
-             search_past_messages and get_thread"
-        )),
+    match arguments::<SearchArgs>(Tool::SearchPastMessages.name(), raw_arguments) {
+        Ok(args) => search(db, task, &args.query).await,
+        Err(message) => Ok(message),
+    }
+}
+
+/// Runs `get_thread`, as [`search_past_messages`].
+pub async fn get_thread(
+    db: &Db,
+    task: &Task<'_>,
+    raw_arguments: &str,
+) -> Result<String, sqlx::Error> {
+    match arguments::<ThreadArgs>(Tool::GetThread.name(), raw_arguments) {
+        Ok(args) => read_thread(db, task, &args.thread_name).await,
+        Err(message) => Ok(message),
     }
 }
 
@@ -175,7 +260,7 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
     Ok(text)
 }
 
-async fn get_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sqlx::Error> {
+async fn read_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sqlx::Error> {
     let Some(thread) = db::threads::find_by_name(&db.read, task.user.id, name.trim()).await? else {
         return Ok(format!(
             "error: the user has no conversation named \"{}\"",
@@ -188,4 +273,73 @@ async fn get_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sqlx
         data(&thread.name),
         render_thread(&messages)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_parses_to_its_tool_and_an_unknown_one_answers_the_model() {
+        for tool in Tool::ALL {
+            assert_eq!(tool.name().parse::<Tool>(), Ok(tool));
+        }
+        let unknown = "send_email".parse::<Tool>().expect_err("no such tool");
+        assert_eq!(
+            unknown.to_string(),
+            "error: there is no tool named 'send_email'; the tools are suggest_draft, \
+             end_work, search_past_messages and get_thread"
+        );
+        // The distilling tools are not drafting tools, and the other way round.
+        assert!("remember_style".parse::<Tool>().is_err());
+        assert_eq!(DistillTool::parse("suggest_draft"), None);
+        assert_eq!(
+            DistillTool::parse("remember_style"),
+            Some(DistillTool::RememberStyle)
+        );
+    }
+
+    #[test]
+    fn the_definitions_go_over_the_wire_as_plain_function_tools() {
+        let sent = serde_json::to_value(definitions(true)).expect("JSON");
+        assert_eq!(
+            sent[0],
+            json!({
+                "type": "function",
+                "function": {
+                    "name": "suggest_draft",
+                    "description": "Propose the reply to send. Ends your work.",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"draft_content": {
+                            "type": "string",
+                            "description": "The reply, exactly as it would be sent.",
+                        }},
+                        "required": ["draft_content"],
+                        "additionalProperties": false,
+                    },
+                },
+            })
+        );
+        let names = |tools: Vec<ChatCompletionTools>| -> Vec<Value> {
+            let tools = serde_json::to_value(tools).expect("JSON");
+            tools
+                .as_array()
+                .map(|t| t.iter().map(|t| t["function"]["name"].clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            names(definitions(false)),
+            [
+                json!("suggest_draft"),
+                json!("search_past_messages"),
+                json!("get_thread")
+            ]
+        );
+        let distill = serde_json::to_value(distill_definitions()).expect("JSON");
+        assert_eq!(
+            distill[1]["function"]["parameters"],
+            json!({"type": "object", "properties": {}, "required": [], "additionalProperties": false})
+        );
+    }
 }

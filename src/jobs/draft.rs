@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use super::{Claimed, DraftPayload, Ending, JobError, JobQueue};
-use crate::agent::{Decision, RunReport, Task};
+use crate::agent::{AgentError, Decision, RunReport, Task};
 use crate::db::drafts::NewDraft;
 use crate::db::jobs::Job;
 use crate::db::{self, Db};
+use crate::llm::LlmError;
 
 pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobError> {
     let db = queue.db();
@@ -25,6 +26,35 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
     };
     let report = queue.agent().run(&task, queue.agent().deadline()).await;
     store(queue, claimed, report, started, None).await
+}
+
+/// Whether a failed run is tried again: the one place that decides it for agent runs.
+impl From<&AgentError> for JobError {
+    fn from(error: &AgentError) -> Self {
+        let message = error.to_string();
+        match error {
+            AgentError::Model(LlmError::Transient { retry_after, .. }) => Self::Retry {
+                message,
+                retry_after: *retry_after,
+            },
+            AgentError::Model(LlmError::Permanent(_)) | AgentError::TurnLimit(_) => {
+                Self::Fail(message)
+            }
+            AgentError::Database(cause) => {
+                // The job's error says only that the database failed; the cause is here.
+                tracing::error!(error = %cause, "the agent's database work failed");
+                Self::Retry {
+                    message,
+                    retry_after: None,
+                }
+            }
+            // A slow model may answer in time on another attempt.
+            AgentError::Timeout(_) => Self::Retry {
+                message,
+                retry_after: None,
+            },
+        }
+    }
 }
 
 /// The thread's messages up to the run's snapshot.
@@ -84,7 +114,7 @@ pub(super) async fn store(
                     Ending::Failed(&message),
                 )
                 .await?;
-            return Err(JobError::from(error.clone()));
+            return Err(JobError::from(error));
         }
     };
     let now = db::now();

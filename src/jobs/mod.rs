@@ -29,7 +29,6 @@ use crate::config::JobSettings;
 use crate::db::agent_runs::{self, Outcome, Trigger};
 use crate::db::jobs::{Claimable, Job, JobKind};
 use crate::db::{self, Db};
-use crate::llm::LlmError;
 
 /// Why a job did not finish.
 #[derive(Debug)]
@@ -49,21 +48,6 @@ impl From<sqlx::Error> for JobError {
         Self::Retry {
             message: "the database failed while the job ran".to_owned(),
             retry_after: None,
-        }
-    }
-}
-
-impl From<LlmError> for JobError {
-    fn from(error: LlmError) -> Self {
-        match error {
-            LlmError::Transient {
-                message,
-                retry_after,
-            } => Self::Retry {
-                message,
-                retry_after,
-            },
-            LlmError::Permanent(message) => Self::Fail(message),
         }
     }
 }
@@ -351,7 +335,7 @@ impl JobQueue {
             Ending::Stale(reason) => (Outcome::Stale, Some(reason), None),
             Ending::Failed(error) => (Outcome::Failed, None, Some(error)),
         };
-        let transcript = serde_json::Value::Array(report.transcript.clone()).to_string();
+        let transcript = report.transcript_json();
         let finish = agent_runs::Finish {
             outcome,
             reason,

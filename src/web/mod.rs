@@ -12,6 +12,7 @@ mod drafts;
 mod form_token;
 mod settings;
 mod threads;
+mod trace;
 
 use askama::Template;
 use askama_web::WebTemplate;

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::csrf::{CsrfForm, NoFields};
@@ -274,13 +273,7 @@ struct RunView {
     reason: Option<String>,
     error: Option<String>,
     warning: Option<String>,
-    entries: Vec<TraceEntry>,
-}
-
-struct TraceEntry {
-    title: String,
-    body: String,
-    json: String,
+    entries: Vec<super::trace::TraceEntry>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -370,7 +363,6 @@ pub async fn show(
 }
 
 fn run_view(run: db::agent_runs::AgentRun) -> RunView {
-    let transcript: Vec<Value> = serde_json::from_str(&run.transcript).unwrap_or_default();
     RunView {
         id: run.id,
         trigger: match run.trigger {
@@ -388,97 +380,8 @@ fn run_view(run: db::agent_runs::AgentRun) -> RunView {
         reason: run.reason,
         error: run.error,
         warning: run.warning,
-        entries: transcript.iter().map(trace_entry).collect(),
+        entries: super::trace::entries(&run.transcript),
     }
-}
-
-/// One step of a run's timeline: a line to read, the text behind it, and the raw JSON.
-fn trace_entry(entry: &Value) -> TraceEntry {
-    let kind = entry["kind"].as_str().unwrap_or("entry");
-    let turn = entry["turn"]
-        .as_i64()
-        .map(|t| format!("Turn {}: ", t + 1))
-        .unwrap_or_default();
-    let elapsed = entry["elapsed_ms"]
-        .as_f64()
-        .map(|ms| format!(" ({:.1} s)", ms / 1000.0))
-        .unwrap_or_default();
-    let (title, body) = match kind {
-        "tool" => {
-            let name = entry["name"].as_str().unwrap_or("?");
-            let arguments = entry["arguments"].as_str().unwrap_or("");
-            let title = match name {
-                "suggest_draft" => format!("{turn}proposed a draft (suggest_draft)"),
-                "end_work" => format!("{turn}decided no reply is needed (end_work)"),
-                _ => format!("{turn}looked up {name}({arguments})"),
-            };
-            (title, entry["result"].as_str().unwrap_or("").to_owned())
-        }
-        "request" if entry["purpose"] == "distill" => (
-            "Asked the model what the feedback teaches about your style".to_owned(),
-            String::new(),
-        ),
-        "request" => {
-            let count = entry["messages"].as_array().map_or(0, Vec::len);
-            (
-                format!("{turn}sent the model {count} message{}", plural(count)),
-                String::new(),
-            )
-        }
-        "response" => {
-            let message = &entry["message"];
-            let calls: Vec<&str> = message["tool_calls"]
-                .as_array()
-                .map(|calls| {
-                    calls
-                        .iter()
-                        .filter_map(|c| c["function"]["name"].as_str())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let tokens = entry["usage"]["total_tokens"]
-                .as_i64()
-                .map(|t| format!(", {t} tokens"))
-                .unwrap_or_default();
-            let title = if calls.is_empty() {
-                format!("{turn}the model answered in prose{elapsed}{tokens}")
-            } else {
-                format!(
-                    "{turn}the model called {}{elapsed}{tokens}",
-                    calls.join(", ")
-                )
-            };
-            (title, message["content"].as_str().unwrap_or("").to_owned())
-        }
-        "error" => (
-            format!("{turn}error"),
-            entry["error"].as_str().unwrap_or("").to_owned(),
-        ),
-        "offline" => (
-            format!(
-                "The offline drafter applied its rule \u{201c}{}\u{201d}",
-                entry["rule"].as_str().unwrap_or("?")
-            ),
-            entry["note"].as_str().unwrap_or("").to_owned(),
-        ),
-        "distill" => (
-            match entry["note"].as_str() {
-                Some(_) => "Kept a style note from the feedback".to_owned(),
-                None => "The feedback taught nothing lasting about your style".to_owned(),
-            },
-            entry["note"].as_str().unwrap_or("").to_owned(),
-        ),
-        other => (other.to_owned(), String::new()),
-    };
-    TraceEntry {
-        title,
-        body,
-        json: serde_json::to_string_pretty(entry).unwrap_or_default(),
-    }
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// Removes a stored message from a thread (one the paste parser got wrong, say).

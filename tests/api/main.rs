@@ -28,3 +28,4 @@ mod security;
 mod send_messages;
 mod settings;
 mod shutdown;
+mod transcript;
