@@ -13,6 +13,7 @@ mod limiter;
 mod settings;
 mod threads;
 
+pub use assets::asset;
 pub use auth::SetupToken;
 pub use limiter::LoginLimiter;
 

@@ -2,6 +2,7 @@
 //! fresh SQLite file and talks to it over HTTP.
 
 mod aliases;
+mod assets;
 mod auth;
 mod cli;
 mod drafting;
