@@ -14,10 +14,10 @@
 #![allow(clippy::print_stdout)] // a benchmark reports on standard output
 
 #[allow(dead_code)]
-#[path = "../tests/api/fake_llm.rs"]
+#[path = "../tests/support/fake_llm.rs"]
 mod fake_llm;
 #[allow(dead_code)]
-#[path = "../tests/api/process.rs"]
+#[path = "../tests/support/process.rs"]
 mod process;
 
 use std::time::{Duration, Instant};

@@ -9,7 +9,7 @@
 #![allow(clippy::print_stdout)] // a benchmark reports on standard output
 
 #[allow(dead_code)]
-#[path = "../tests/api/fake_llm.rs"]
+#[path = "../tests/support/fake_llm.rs"]
 mod fake_llm;
 
 use std::time::{Duration, Instant};

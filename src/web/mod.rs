@@ -14,6 +14,8 @@ mod settings;
 mod threads;
 mod trace;
 
+pub use assets::asset;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;

@@ -90,12 +90,12 @@ async fn the_token_works_as_a_path_prefix() {
 #[tokio::test]
 async fn a_revoked_token_stops_working_at_once() {
     let app = spawn_app().await;
-    json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    json_body(app.draft_messages().await, 200).await;
     sqlx::query("UPDATE api_tokens SET revoked_at = '2026-01-01T00:00:00.000Z'")
         .execute(&app.db.write)
         .await
         .expect("revoke");
-    error_body(app.get("/draft-messages/?user_id=anna").await, 401).await;
+    error_body(app.draft_messages().await, 401).await;
 }
 
 #[tokio::test]
@@ -103,7 +103,7 @@ async fn one_user_never_sees_or_changes_another_users_drafts_or_jobs() {
     let app = spawn_app().await;
     let bob = app.add_user("bob").await;
     let sent = json_body(
-        app.send("Secret", json!([message("s1", "Zed", "private")]))
+        app.send_messages("Secret", json!([message("s1", "Zed", "private")]))
             .await,
         202,
     )

@@ -1,38 +1,26 @@
 //! The `draftdesk` binary's subcommands, run as a newcomer would run them.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use draftdesk::app::Application;
 use draftdesk::config::Config;
 use serde_json::json;
 
 use crate::helpers::{error_body, json_body, message};
+use crate::process::{KillOnDrop, Server, draftdesk, free_port};
 
-/// A child that is killed if the test panics before it has been waited for.
-struct Running(Option<std::process::Child>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn draftdesk(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env_remove("BIND_ADDR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut running = Running(Some(child));
-    let child = running.0.as_mut().expect("just started");
+fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut running = KillOnDrop::spawn(
+        draftdesk()
+            .args(args)
+            .env("DATABASE_URL", database_url)
+            .env_remove("BIND_ADDR")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let child = running.child();
     if let Some(input) = stdin {
         child
             .stdin
@@ -43,12 +31,7 @@ fn draftdesk(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     }
     // Commands that take a password read standard input to its end.
     drop(child.stdin.take());
-    running
-        .0
-        .take()
-        .expect("not waited for yet")
-        .wait_with_output()
-        .expect("the binary ends")
+    running.wait_with_output()
 }
 
 fn stdout(output: &Output) -> String {
@@ -64,9 +47,9 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("nested/cli.db").display());
 
-    let out = draftdesk(&url, &["migrate"], None);
+    let out = run(&url, &["migrate"], None);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = draftdesk(
+    let out = run(
         &url,
         &[
             "user",
@@ -79,11 +62,11 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
         Some("a long password\n"),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = draftdesk(&url, &["user", "add", "jo"], None);
+    let out = run(&url, &["user", "add", "jo"], None);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 
-    let out = draftdesk(&url, &["token", "create", "jo", "--label", "plugin"], None);
+    let out = run(&url, &["token", "create", "jo", "--label", "plugin"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     let token = stdout(&out)
         .lines()
@@ -109,7 +92,7 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
             .expect("sent");
         json_body(response, 202).await;
 
-        let list = draftdesk(&url, &["token", "list", "jo"], None);
+        let list = run(&url, &["token", "list", "jo"], None);
         assert!(stdout(&list).contains("plugin"), "{}", stdout(&list));
         assert!(
             !stdout(&list).contains(&token),
@@ -121,7 +104,7 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
             .and_then(|l| l.split('\t').next())
             .expect("a token row")
             .to_owned();
-        let out = draftdesk(&url, &["token", "revoke", &id], None);
+        let out = run(&url, &["token", "revoke", &id], None);
         assert!(out.status.success(), "{}", stderr(&out));
         let response = client
             .get(format!("{address}/draft-messages/?user_id=jo"))
@@ -142,7 +125,7 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
 
 #[test]
 fn a_bad_setting_stops_start_up_and_names_the_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+    let out = draftdesk()
         .env("BIND_ADDR", "not-an-address")
         .env("DATABASE_URL", "sqlite://unused.db")
         .arg("serve")
@@ -151,7 +134,7 @@ fn a_bad_setting_stops_start_up_and_names_the_variable() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("BIND_ADDR"), "{}", stderr(&out));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+    let out = draftdesk()
         .env("DATABASE_URL", "postgres://localhost/x")
         .arg("migrate")
         .output()
@@ -167,7 +150,7 @@ fn a_bad_setting_stops_start_up_and_names_the_variable() {
         ("MAX_CONNECTIONS", "-3", "invalid digit"),
         ("COOKIE_SECURE", "maybe", "boolean"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+        let out = draftdesk()
             .env("DATABASE_URL", "sqlite://unused.db")
             .env(variable, value)
             .arg("migrate")
@@ -193,10 +176,7 @@ fn every_subcommand_has_help() {
         vec!["token", "list", "--help"],
         vec!["token", "revoke", "--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
-            .args(&args)
-            .output()
-            .expect("runs");
+        let out = draftdesk().args(&args).output().expect("runs");
         assert!(out.status.success(), "{args:?}");
         assert!(stdout(&out).contains("Usage"), "{args:?}: {}", stdout(&out));
     }
@@ -206,8 +186,6 @@ fn every_subcommand_has_help() {
 /// JSON object per line; a wrong `LOG_FORMAT` is named.
 #[tokio::test]
 async fn logs_are_plain_off_a_terminal_and_json_on_request() {
-    use crate::process::{Server, free_port};
-
     let dir = tempfile::tempdir().expect("a temporary folder");
     for format in ["text", "json"] {
         let url = format!(
@@ -242,7 +220,7 @@ async fn logs_are_plain_off_a_terminal_and_json_on_request() {
         }
     }
     let url = format!("sqlite://{}", dir.path().join("wrong.db").display());
-    let output = Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+    let output = draftdesk()
         .arg("migrate")
         .env("DATABASE_URL", &url)
         .env("LOG_FORMAT", "xml")

@@ -24,7 +24,7 @@ async fn new_messages_get_a_draft_from_the_model() {
     let model = FakeLlm::start().await;
     model.push([draft("Hi Anna, Tuesday at 10 works for me.")]);
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
 
     assert_eq!(app.run_jobs().await, 1);
 
@@ -35,7 +35,7 @@ async fn new_messages_get_a_draft_from_the_model() {
         "Hi Anna, Tuesday at 10 works for me."
     );
     assert_eq!(drafts[0]["thread_name"], "Anna");
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "done");
     assert_eq!(job["attempts"], 1);
     let run: (String, String, i64, i64, String, bool) = sqlx::query_as(
@@ -67,7 +67,7 @@ async fn the_model_is_given_the_thread_the_style_notes_and_the_tools() {
         .execute(&app.db.write)
         .await
         .expect("notes");
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     app.run_jobs().await;
 
     let request = &model.requests()[0];
@@ -129,7 +129,7 @@ async fn end_work_leaves_no_draft_and_records_the_reason() {
     model.push([no_reply("Anna only said thanks.")]);
     let app = spawn_app_with_model(&model.base_url).await;
     json_body(
-        app.send("Anna", json!([message("t1", "Anna", "Thanks!")]))
+        app.send_messages("Anna", json!([message("t1", "Anna", "Thanks!")]))
             .await,
         202,
     )
@@ -154,7 +154,7 @@ async fn a_burst_of_sends_costs_one_run_and_gives_one_draft() {
     let app = spawn_app_with_model(&model.base_url).await;
     for i in 0..5 {
         json_body(
-            app.send(
+            app.send_messages(
                 "Anna",
                 json!([message(&format!("b{i}"), "Anna", "and another thing")]),
             )
@@ -181,7 +181,7 @@ async fn a_message_arriving_during_a_run_makes_its_draft_stale_and_the_follow_up
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
     json_body(
-        app.send("Anna", json!([message("s1", "Anna", "Lunch?")]))
+        app.send_messages("Anna", json!([message("s1", "Anna", "Lunch?")]))
             .await,
         202,
     )
@@ -191,7 +191,7 @@ async fn a_message_arriving_during_a_run_makes_its_draft_stale_and_the_follow_up
     let first_run = tokio::spawn(async move { jobs.run_once().await });
     model.wait_for_requests(1).await;
     let during = json_body(
-        app.send("Anna", json!([message("s2", "Anna", "Or dinner?")]))
+        app.send_messages("Anna", json!([message("s2", "Anna", "Or dinner?")]))
             .await,
         202,
     )
@@ -229,7 +229,7 @@ async fn feedback_gives_a_revision_that_supersedes_the_draft_and_teaches_the_sty
         Reply::Tool("remember_style", json!({"note": "Never use emojis."})),
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     app.run_jobs().await;
     let first = app.pending_drafts().await[0]["draft_message_id"]
         .as_str()
@@ -237,15 +237,7 @@ async fn feedback_gives_a_revision_that_supersedes_the_draft_and_teaches_the_sty
         .to_owned();
 
     let feedback = "shorter, no emojis ever, sign as J.";
-    json_body(
-        app.post(
-            "/process-feedback/",
-            &json!({"user_id": "anna", "draft_message_id": first, "feedback": feedback}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    json_body(app.process_feedback(&first, feedback).await, 202).await;
     assert_eq!(app.run_jobs().await, 1);
 
     let drafts = app.pending_drafts().await;
@@ -290,14 +282,14 @@ async fn rate_limits_and_server_errors_are_retried_until_the_draft_comes() {
         draft("Third time lucky."),
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 3);
 
     assert_eq!(
         app.pending_drafts().await[0]["draft_message_content"],
         "Third time lucky."
     );
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(
         (job["state"].as_str(), job["attempts"].as_i64()),
         (Some("done"), Some(3))
@@ -328,10 +320,10 @@ async fn retry_after_is_honoured_before_the_next_attempt() {
         Some(30),
     )]);
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 1, "the retry is not due yet");
 
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "queued");
     let run_at = chrono::DateTime::parse_from_rfc3339(job["run_at"].as_str().expect("run_at"))
         .expect("a timestamp");
@@ -356,9 +348,9 @@ async fn retry_after_given_as_an_http_date_is_honoured() {
         )),
     )]);
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 1, "the retry is not due yet");
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "queued");
     let run_at = chrono::DateTime::parse_from_rfc3339(job["run_at"].as_str().expect("run_at"))
         .expect("a timestamp");
@@ -382,11 +374,11 @@ async fn a_run_past_its_deadline_ends_with_a_readable_error_and_is_retried() {
         config.agent_run_timeout = Duration::from_secs(1);
     })
     .await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert!(app.jobs.run_once().await.expect("a claim"));
     let requests = model.requests().len();
     assert!(requests <= 4, "the run went on for {requests} turns");
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "queued", "a run out of time is retried");
     let error = job["last_error"].as_str().unwrap_or_default();
     assert!(error.contains("AGENT_RUN_TIMEOUT_SECS"), "{error}");
@@ -408,9 +400,9 @@ async fn a_model_server_that_refuses_connections_says_why_in_the_jobs_error() {
     let address = closed.local_addr().expect("an address");
     drop(closed);
     let app = spawn_app_with_model(&format!("http://{address}/v1")).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert!(app.jobs.run_once().await.expect("a claim"));
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     let error = job["last_error"]
         .as_str()
         .unwrap_or_default()
@@ -427,10 +419,10 @@ async fn a_job_that_keeps_failing_ends_failed_with_its_error_visible() {
         None,
     ));
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 5);
 
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "failed");
     assert_eq!(job["attempts"], 5);
     let error = job["last_error"].as_str().expect("an error");
@@ -451,9 +443,9 @@ async fn a_refused_api_key_fails_at_once_with_a_readable_error() {
         None,
     )]);
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 1);
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "failed");
     let error = job["last_error"].as_str().expect("an error");
     assert!(
@@ -472,7 +464,7 @@ async fn broken_tool_arguments_and_unknown_tools_are_answered_as_tool_errors() {
         draft("Fixed it."),
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     app.run_jobs().await;
 
     assert_eq!(
@@ -509,10 +501,10 @@ async fn a_model_that_never_finishes_is_stopped_after_the_iteration_limit() {
     let model = FakeLlm::start().await;
     model.always(Reply::Text("Let me think about this some more..."));
     let app = spawn_app_with_model(&model.base_url).await;
-    let sent = json_body(app.send("Anna", question()).await, 202).await;
+    let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 1, "an iteration limit is not retried");
     assert_eq!(model.requests().len(), 4);
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "failed");
     assert!(
         job["last_error"]
@@ -536,7 +528,7 @@ async fn an_answer_that_is_not_a_chat_completion_is_retried() {
         draft("Recovered."),
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 2);
     assert_eq!(
         app.pending_drafts().await[0]["draft_message_content"],
@@ -552,7 +544,7 @@ async fn a_model_that_times_out_is_retried() {
         draft("In time."),
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 2);
     assert_eq!(
         app.pending_drafts().await[0]["draft_message_content"],
@@ -573,7 +565,7 @@ async fn search_past_messages_finds_approved_replies_first_then_past_answers() {
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
     json_body(
-        app.send(
+        app.send_messages(
             "Old client",
             json!([
                 message("o1", "Bob", "What is your day rate for consulting?"),
@@ -585,7 +577,7 @@ async fn search_past_messages_finds_approved_replies_first_then_past_answers() {
     )
     .await;
     json_body(
-        app.send(
+        app.send_messages(
             "Recruiter",
             json!([message("r1", "Cleo", "What's your day rate?")]),
         )
@@ -598,18 +590,10 @@ async fn search_past_messages_finds_approved_replies_first_then_past_answers() {
         .as_str()
         .expect("id")
         .to_owned();
-    json_body(
-        app.post(
-            "/approve-draft/",
-            &json!({"user_id": "anna", "draft_message_id": recruiter_draft}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    json_body(app.approve_draft(&recruiter_draft, None).await, 200).await;
 
     json_body(
-        app.send(
+        app.send_messages(
             "New lead",
             json!([message("n1", "Dee", "Could you share your day rate?")]),
         )
@@ -646,7 +630,7 @@ async fn a_job_that_runs_twice_never_leaves_two_pending_drafts() {
     let model = FakeLlm::start().await;
     model.push([draft("first run"), draft("second run")]);
     let app = spawn_app_with_model(&model.base_url).await;
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     app.run_jobs().await;
     // As if the worker had died after storing its draft but before the job was marked.
     sqlx::query("UPDATE jobs SET state = 'queued'")
@@ -663,7 +647,7 @@ async fn a_job_that_runs_twice_never_leaves_two_pending_drafts() {
 async fn without_a_key_the_offline_drafter_writes_a_labelled_draft() {
     let app = spawn_app().await;
     json_body(
-        app.send(
+        app.send_messages(
             "Bob",
             json!([message("x1", "Bob Jones", "Are you free on Friday?")]),
         )
@@ -672,7 +656,7 @@ async fn without_a_key_the_offline_drafter_writes_a_labelled_draft() {
     )
     .await;
     json_body(
-        app.send(
+        app.send_messages(
             "Cy",
             json!([
                 message("y1", "Cy", "Can you help?"),
@@ -715,7 +699,7 @@ async fn without_a_key_the_offline_drafter_writes_a_labelled_draft() {
 async fn offline_feedback_revises_the_draft_and_learns_lasting_preferences() {
     let app = spawn_app_with(|_| {}).await;
     json_body(
-        app.send(
+        app.send_messages(
             "Bob",
             json!([message("x1", "Bob", "Are you free on Friday?")]),
         )
@@ -729,11 +713,7 @@ async fn offline_feedback_revises_the_draft_and_learns_lasting_preferences() {
         .expect("id")
         .to_owned();
     json_body(
-        app.post(
-            "/process-feedback/",
-            &json!({"user_id": "anna", "draft_message_id": first, "feedback": "Always keep it shorter"}),
-        )
-        .await,
+        app.process_feedback(&first, "Always keep it shorter").await,
         202,
     )
     .await;
@@ -755,7 +735,7 @@ async fn draft_anyway_asks_the_model_for_a_reply_without_the_option_to_decline()
     let model = FakeLlm::start().await;
     model.push([no_reply("they said thanks"), draft("Glad it helped!")]);
     let app = spawn_app_with_model(&model.base_url).await;
-    json_body(app.send("Anna", question()).await, 202).await;
+    json_body(app.send_messages("Anna", question()).await, 202).await;
     app.run_jobs().await;
     assert!(app.pending_drafts().await.is_empty());
 

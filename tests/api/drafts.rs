@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, error_body, json_body, message, spawn_app};
 async fn app_with_draft() -> (TestApp, String) {
     let app = spawn_app().await;
     json_body(
-        app.send("Anna", json!([message("a1", "Anna", "Coffee?")]))
+        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
             .await,
         202,
     )
@@ -23,7 +23,7 @@ async fn app_with_draft() -> (TestApp, String) {
 async fn pending_drafts_are_listed_newest_first_with_the_contract_fields() {
     let (app, first) = app_with_draft().await;
     json_body(
-        app.send("Ben", json!([message("b1", "Ben", "Call?")]))
+        app.send_messages("Ben", json!([message("b1", "Ben", "Call?")]))
             .await,
         202,
     )
@@ -48,11 +48,7 @@ async fn pending_drafts_are_listed_newest_first_with_the_contract_fields() {
 async fn feedback_queues_a_revise_job_and_answers_202() {
     let (app, draft) = app_with_draft().await;
     let body = json_body(
-        app.post(
-            "/process-feedback/",
-            &json!({"user_id": "anna", "draft_message_id": draft, "feedback": "shorter, offer Tuesday"}),
-        )
-        .await,
+        app.process_feedback(&draft, "shorter, offer Tuesday").await,
         202,
     )
     .await;
@@ -73,18 +69,10 @@ async fn feedback_queues_a_revise_job_and_answers_202() {
 #[tokio::test]
 async fn rejecting_a_draft_takes_it_out_of_the_queue() {
     let (app, draft) = app_with_draft().await;
-    let body = json_body(
-        app.post(
-            "/reject-draft/",
-            &json!({"user_id": "anna", "draft_message_id": draft}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let body = json_body(app.reject_draft(&draft).await, 200).await;
     assert_eq!(body["status"], "rejected");
     assert_eq!(app.draft_status(&draft).await, "rejected");
-    let listed = json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    let listed = json_body(app.draft_messages().await, 200).await;
     assert_eq!(listed["draft_messages"], json!([]));
 }
 
@@ -117,30 +105,14 @@ async fn approving_keeps_the_edited_final_text() {
 #[tokio::test]
 async fn approving_without_an_edit_keeps_the_draft_text() {
     let (app, draft) = app_with_draft().await;
-    let body = json_body(
-        app.post(
-            "/approve-draft/",
-            &json!({"user_id": "anna", "draft_message_id": draft}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let body = json_body(app.approve_draft(&draft, None).await, 200).await;
     assert_eq!(body["final_content"], "Happy to! Tuesday 10:00?");
 }
 
 #[tokio::test]
 async fn acting_on_a_draft_that_is_no_longer_pending_is_a_conflict() {
     let (app, draft) = app_with_draft().await;
-    json_body(
-        app.post(
-            "/reject-draft/",
-            &json!({"user_id": "anna", "draft_message_id": draft}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    json_body(app.reject_draft(&draft).await, 200).await;
     for (path, extra) in [
         ("/reject-draft/", json!({})),
         ("/approve-draft/", json!({})),
@@ -223,15 +195,7 @@ async fn review_endpoints_take_form_posts() {
 #[tokio::test]
 async fn blank_feedback_is_refused_and_queues_nothing() {
     let (app, draft) = app_with_draft().await;
-    let error = error_body(
-        app.post(
-            "/process-feedback/",
-            &json!({"user_id": "anna", "draft_message_id": draft, "feedback": "   "}),
-        )
-        .await,
-        422,
-    )
-    .await;
+    let error = error_body(app.process_feedback(&draft, "   ").await, 422).await;
     assert_eq!(error["field"], "feedback");
     assert_eq!(
         app.count("SELECT count(*) FROM jobs WHERE kind = 'revise'")

@@ -115,7 +115,7 @@ async fn a_full_queue_is_refused_with_429_and_retry_after_and_nothing_is_stored(
 async fn feedback_given_before_the_revision_starts_joins_it_and_nothing_is_lost() {
     let app = spawn_app().await;
     json_body(
-        app.send("Jo", json!([message("j1", "Jo", "Lunch on Friday?")]))
+        app.send_messages("Jo", json!([message("j1", "Jo", "Lunch on Friday?")]))
             .await,
         202,
     )
@@ -206,7 +206,12 @@ async fn a_large_batch_is_stored_whole_in_order_with_one_job() {
                    "time": "", "message_content": format!("line {i}")})
         })
         .collect();
-    let body = json_body(app.send("Bob", Value::Array(messages.clone())).await, 202).await;
+    let body = json_body(
+        app.send_messages("Bob", Value::Array(messages.clone()))
+            .await,
+        202,
+    )
+    .await;
     assert_eq!(body["new_messages"], 1_000);
     assert_eq!(app.count("SELECT count(*) FROM jobs").await, 1);
     let order: Vec<String> =
@@ -216,6 +221,6 @@ async fn a_large_batch_is_stored_whole_in_order_with_one_job() {
             .expect("messages");
     let expected: Vec<String> = (0..1_000).map(|i| format!("line {i}")).collect();
     assert_eq!(order, expected);
-    let again = json_body(app.send("Bob", Value::Array(messages)).await, 202).await;
+    let again = json_body(app.send_messages("Bob", Value::Array(messages)).await, 202).await;
     assert_eq!(again["new_messages"], 0);
 }

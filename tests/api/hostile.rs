@@ -134,7 +134,7 @@ fn cases(draft: &str) -> Vec<Case> {
 async fn malformed_requests_get_a_4xx_json_error_and_change_nothing() {
     let app = spawn_app().await;
     json_body(
-        app.send("Anna", json!([message("a1", "Anna", "Coffee?")]))
+        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
             .await,
         202,
     )
@@ -184,7 +184,7 @@ async fn sql_and_html_in_fields_are_stored_as_plain_text() {
     let thread = "Robert'); DROP TABLE messages;--";
     let content = "<script>alert(1)</script> ' OR '1'='1";
     let body = json_body(
-        app.send(thread, json!([message("x1", "Bobby \"Tables\"", content)]))
+        app.send_messages(thread, json!([message("x1", "Bobby \"Tables\"", content)]))
             .await,
         202,
     )

@@ -31,7 +31,7 @@ fn thanks() -> Value {
 async fn the_same_message_id_in_two_threads_is_stored_in_both_and_both_are_drafted() {
     let app = spawn_app().await;
     let a = json_body(
-        app.send(
+        app.send_messages(
             "Team A",
             json!([thanks(), message("a1", "Sam", "Can we meet on Tuesday?")]),
         )
@@ -40,7 +40,7 @@ async fn the_same_message_id_in_two_threads_is_stored_in_both_and_both_are_draft
     )
     .await;
     let b = json_body(
-        app.send(
+        app.send_messages(
             "Team B",
             json!([thanks(), message("b1", "Sam", "Is the invoice paid?")]),
         )
@@ -87,9 +87,13 @@ async fn a_thread_whose_every_message_is_in_another_thread_is_created_and_drafte
         message("shared-1", "Sam", "Hello, are you free for a call?"),
         message("shared-2", "Sam", "Tuesday or Wednesday?"),
     ]);
-    let first = json_body(app.send("Sam (LinkedIn)", messages.clone()).await, 202).await;
+    let first = json_body(
+        app.send_messages("Sam (LinkedIn)", messages.clone()).await,
+        202,
+    )
+    .await;
 
-    let second = json_body(app.send("Sam (email)", messages).await, 202).await;
+    let second = json_body(app.send_messages("Sam (email)", messages).await, 202).await;
     assert_eq!(second["new_messages"], 2, "{second}");
     let thread_id = second["thread_id"]
         .as_i64()
@@ -116,13 +120,13 @@ async fn a_resend_to_the_same_thread_stores_nothing_even_when_another_thread_has
     let app = spawn_app().await;
     let a_messages = json!([thanks(), message("a1", "Sam", "See you at 3?")]);
     let b_messages = json!([thanks()]);
-    let a = json_body(app.send("Team A", a_messages.clone()).await, 202).await;
-    let b = json_body(app.send("Team B", b_messages.clone()).await, 202).await;
+    let a = json_body(app.send_messages("Team A", a_messages.clone()).await, 202).await;
+    let b = json_body(app.send_messages("Team B", b_messages.clone()).await, 202).await;
     assert_eq!(app.count("SELECT count(*) FROM messages").await, 3);
     let jobs = app.count("SELECT count(*) FROM jobs").await;
 
     for (thread, messages, first) in [("Team A", a_messages, &a), ("Team B", b_messages, &b)] {
-        let again = json_body(app.send(thread, messages).await, 202).await;
+        let again = json_body(app.send_messages(thread, messages).await, 202).await;
         assert_eq!(again["new_messages"], 0, "{thread}: {again}");
         assert!(again["job_id"].is_null(), "{thread}: {again}");
         assert_eq!(again["thread_id"], first["thread_id"], "{thread}");

@@ -8,7 +8,8 @@ use crate::helpers::{error_body, json_body, message, spawn_app};
 async fn a_queued_job_reports_its_state() {
     let app = spawn_app().await;
     let sent = json_body(
-        app.send("Jo", json!([message("j1", "Jo", "hi")])).await,
+        app.send_messages("Jo", json!([message("j1", "Jo", "hi")]))
+            .await,
         202,
     )
     .await;
@@ -28,7 +29,8 @@ async fn a_queued_job_reports_its_state() {
 async fn a_failed_job_shows_its_last_error() {
     let app = spawn_app().await;
     let sent = json_body(
-        app.send("Jo", json!([message("j1", "Jo", "hi")])).await,
+        app.send_messages("Jo", json!([message("j1", "Jo", "hi")]))
+            .await,
         202,
     )
     .await;
@@ -38,7 +40,7 @@ async fn a_failed_job_shows_its_last_error() {
         .execute(&app.db.write)
         .await
         .expect("update");
-    let job = json_body(app.get(&format!("/jobs/{id}")).await, 200).await;
+    let job = json_body(app.job(id).await, 200).await;
     assert_eq!(job["state"], "failed");
     assert_eq!(job["last_error"], "model timed out");
 }
@@ -81,7 +83,7 @@ async fn a_finished_job_says_what_it_came_to() {
     ]);
     let app = spawn_app_with_model(&model.base_url).await;
     let sent = json_body(
-        app.send("Jo", json!([message("j1", "Jo", "Tuesday?")]))
+        app.send_messages("Jo", json!([message("j1", "Jo", "Tuesday?")]))
             .await,
         202,
     )
@@ -113,13 +115,13 @@ async fn a_no_reply_job_and_a_failed_job_say_so() {
     model.push([no_reply("Jo only said thanks.")]);
     let app = spawn_app_with_model(&model.base_url).await;
     let thanks = json_body(
-        app.send("Jo", json!([message("j1", "Jo", "Thanks!")]))
+        app.send_messages("Jo", json!([message("j1", "Jo", "Thanks!")]))
             .await,
         202,
     )
     .await;
     app.run_jobs().await;
-    let job = json_body(app.get(&format!("/jobs/{}", thanks["job_id"])).await, 200).await;
+    let job = json_body(app.job(&thanks["job_id"]).await, 200).await;
     assert_eq!(
         (job["state"].as_str(), job["outcome"].as_str()),
         (Some("done"), Some("no_reply"))
@@ -132,13 +134,13 @@ async fn a_no_reply_job_and_a_failed_job_say_so() {
         None,
     ));
     let refused = json_body(
-        app.send("Mo", json!([message("m1", "Mo", "Call me?")]))
+        app.send_messages("Mo", json!([message("m1", "Mo", "Call me?")]))
             .await,
         202,
     )
     .await;
     app.run_jobs().await;
-    let job = json_body(app.get(&format!("/jobs/{}", refused["job_id"])).await, 200).await;
+    let job = json_body(app.job(&refused["job_id"]).await, 200).await;
     assert_eq!(
         (job["state"].as_str(), job["outcome"].as_str()),
         (Some("failed"), Some("failed"))

@@ -1,15 +1,19 @@
 //! The integration tests: one binary, each test starts the real app on port 0 with a
-//! fresh SQLite file and talks to it over HTTP.
+//! fresh SQLite file and talks to it over HTTP. What they share with the browser tests is in
+//! `tests/support/`; its parts are named here, so a test says `crate::helpers::spawn_app`.
+
+#[path = "../support/mod.rs"]
+mod support;
+use support::{fake_llm, helpers, process};
 
 mod aliases;
+mod assets;
 mod auth;
 mod cli;
 mod drafting;
 mod drafts;
 mod errors;
 mod fair_queue;
-mod fake_llm;
-mod helpers;
 mod hostile;
 mod identity;
 mod injection;
@@ -21,7 +25,6 @@ mod outcomes;
 mod pages;
 mod paste;
 mod pressure;
-mod process;
 mod resilience;
 mod restart;
 mod security;

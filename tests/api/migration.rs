@@ -174,7 +174,7 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
     app.token = token.secret;
 
     let resend = json_body(
-        app.send("Bob", json!([message("m1", "Bob", "Is the invoice paid?")]))
+        app.send_messages("Bob", json!([message("m1", "Bob", "Is the invoice paid?")]))
             .await,
         202,
     )
@@ -182,7 +182,7 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
     assert_eq!(resend["new_messages"], 0);
     assert_eq!(resend["thread_id"], 1);
     let carla = json_body(
-        app.send(
+        app.send_messages(
             "Carla",
             json!([message("m1", "Carla", "Has my invoice arrived?")]),
         )

@@ -170,16 +170,16 @@ async fn answers_have_the_shape_the_description_gives() {
     let app = spawn_app().await;
     let doc = description(&app).await;
     let sent = json_body(
-        app.send("Jo", json!([message("o1", "Jo", "Tuesday?")]))
+        app.send_messages("Jo", json!([message("o1", "Jo", "Tuesday?")]))
             .await,
         202,
     )
     .await;
     assert_matches_schema(&doc, "SendMessagesResponse", &sent);
-    let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+    let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_matches_schema(&doc, "Job", &job);
     app.insert_draft("anna", "Jo", "Tuesday works.").await;
-    let list = json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    let list = json_body(app.draft_messages().await, 200).await;
     assert_matches_schema(&doc, "DraftList", &list);
     assert_matches_schema(&doc, "DraftMessage", &list["draft_messages"][0]);
     let error = json_body(app.get("/jobs/999").await, 404).await;

@@ -229,7 +229,7 @@ async fn a_card_shows_what_it_answers_the_count_is_in_the_heading_and_title_and_
 
     // Four jobs waiting fold into one line.
     for name in ["C1", "C2", "C3", "C4"] {
-        app.send(
+        app.send_messages(
             name,
             serde_json::json!([crate::helpers::message(name, "Cleo", "Hello?")]),
         )

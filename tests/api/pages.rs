@@ -771,7 +771,7 @@ async fn the_live_version_changes_when_drafting_moves_on() {
     let before = version().await;
     assert_eq!(before, version().await, "stable while nothing happens");
     json_body(
-        app.send("Dan", json!([message("d1", "Dan", "Lunch?")]))
+        app.send_messages("Dan", json!([message("d1", "Dan", "Lunch?")]))
             .await,
         202,
     )
@@ -799,7 +799,7 @@ async fn work_in_progress_and_failures_show_on_the_dashboard_and_retry_works() {
     let app = spawn_app_with_model(&model.base_url).await;
     let browser = signed_in(&app, "anna").await;
     json_body(
-        app.send("Anna", json!([message("a1", "Anna", "Coffee?")]))
+        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
             .await,
         202,
     )
@@ -906,7 +906,7 @@ async fn the_dashboard_pages_through_many_drafts() {
     let browser = signed_in(&app, "anna").await;
     for i in 0..23 {
         json_body(
-            app.send(
+            app.send_messages(
                 &format!("T{i:02}"),
                 json!([message(&format!("m{i}"), "X", "hi?")]),
             )
@@ -1006,7 +1006,7 @@ async fn a_foreign_user_gets_404_for_everything_of_another_user() {
     )]);
     let app = spawn_app_with_model(&model.base_url).await;
     json_body(
-        app.send("Secret", json!([message("s1", "Zed", "private")]))
+        app.send_messages("Secret", json!([message("s1", "Zed", "private")]))
             .await,
         202,
     )
@@ -1043,5 +1043,5 @@ async fn a_foreign_user_gets_404_for_everything_of_another_user() {
         1,
         "no retry was queued"
     );
-    json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    json_body(app.draft_messages().await, 200).await;
 }

@@ -211,7 +211,7 @@ async fn a_misbehaving_model_ends_every_job_readably_and_the_server_stays_respon
         model.push(fault.replies);
         model.always_maybe(fault.fallback);
         let sent = json_body(
-            app.send(
+            app.send_messages(
                 &format!("fault {i}"),
                 json!([message(&format!("f{i}"), "Bob", "Hello?")]),
             )
@@ -220,7 +220,7 @@ async fn a_misbehaving_model_ends_every_job_readably_and_the_server_stays_respon
         )
         .await;
         app.run_jobs().await;
-        let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;
+        let job = json_body(app.job(&sent["job_id"]).await, 200).await;
         assert_eq!(job["state"], fault.state, "{}: {job}", fault.name);
         if fault.state == "failed" {
             let error = job["last_error"].as_str().unwrap_or_default();

@@ -59,7 +59,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         "jobs were claimed when the server died"
     );
 
-    let server = start_server(dir.path(), &url, port, &model.base_url).await;
+    server.restart().await;
     let started = Instant::now();
     loop {
         let states = job_states(&db).await;

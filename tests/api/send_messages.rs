@@ -8,7 +8,7 @@ use crate::helpers::{error_body, json_body, message, spawn_app};
 async fn new_messages_are_stored_and_a_draft_job_is_queued() {
     let app = spawn_app().await;
     let response = app
-        .send(
+        .send_messages(
             "Anna Schmidt",
             json!([
                 message("m1", "Anna Schmidt", "Hi! Are you free next week?"),
@@ -50,14 +50,14 @@ async fn resending_an_unchanged_thread_stores_nothing_and_queues_no_job() {
         message("m1", "Bob", "Hello"),
         message("m2", "Bob", "Still there?")
     ]);
-    let first = json_body(app.send("Bob", thread.clone()).await, 202).await;
+    let first = json_body(app.send_messages("Bob", thread.clone()).await, 202).await;
     // The first job finished, so a resend that queued anything would show as a new row.
     sqlx::query("UPDATE jobs SET state = 'done'")
         .execute(&app.db.write)
         .await
         .expect("update");
 
-    let body = json_body(app.send("Bob", thread).await, 202).await;
+    let body = json_body(app.send_messages("Bob", thread).await, 202).await;
     assert_eq!(body["new_messages"], 0);
     assert!(body["job_id"].is_null());
     assert_eq!(body["thread_id"], first["thread_id"]);
@@ -69,7 +69,7 @@ async fn resending_an_unchanged_thread_stores_nothing_and_queues_no_job() {
 async fn a_message_sent_twice_in_one_request_is_stored_once() {
     let app = spawn_app().await;
     let m = message("dup", "Bob", "Hello");
-    let body = json_body(app.send("Bob", json!([m.clone(), m])).await, 202).await;
+    let body = json_body(app.send_messages("Bob", json!([m.clone(), m])).await, 202).await;
     assert_eq!(body["new_messages"], 1);
     assert_eq!(app.count("SELECT count(*) FROM messages").await, 1);
 }
@@ -78,7 +78,7 @@ async fn a_message_sent_twice_in_one_request_is_stored_once() {
 async fn a_missing_message_id_is_derived_from_sender_time_and_content() {
     let app = spawn_app().await;
     let m = json!({"sender_name": "Bob", "date": "2026-11-24", "time": "10:00", "message_content": "Hi"});
-    json_body(app.send("Bob", json!([m.clone()])).await, 202).await;
+    json_body(app.send_messages("Bob", json!([m.clone()])).await, 202).await;
     let id: String = sqlx::query_scalar("SELECT message_id FROM messages")
         .fetch_one(&app.db.read)
         .await
@@ -89,7 +89,7 @@ async fn a_missing_message_id_is_derived_from_sender_time_and_content() {
     );
     assert_eq!(id.len(), 64);
     // The same message without an id again is recognised as seen.
-    let body = json_body(app.send("Bob", json!([m])).await, 202).await;
+    let body = json_body(app.send_messages("Bob", json!([m])).await, 202).await;
     assert_eq!(body["new_messages"], 0);
 }
 
@@ -97,7 +97,7 @@ async fn a_missing_message_id_is_derived_from_sender_time_and_content() {
 async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
     let app = spawn_app().await;
     json_body(
-        app.send("Carla", json!([message("c1", "Carla", "Lunch?")]))
+        app.send_messages("Carla", json!([message("c1", "Carla", "Lunch?")]))
             .await,
         202,
     )
@@ -109,7 +109,7 @@ async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
         .expect("update");
 
     let body = json_body(
-        app.send(
+        app.send_messages(
             "Carla",
             json!([
                 message("c1", "Carla", "Lunch?"),
@@ -128,7 +128,7 @@ async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
             .await,
         1
     );
-    let listed = json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    let listed = json_body(app.draft_messages().await, 200).await;
     assert_eq!(listed["draft_messages"], json!([]));
 }
 
@@ -138,7 +138,7 @@ async fn a_burst_of_new_messages_coalesces_into_one_queued_job() {
     let mut job_ids = Vec::new();
     for i in 0..5 {
         let body = json_body(
-            app.send("Dan", json!([message(&format!("d{i}"), "Dan", "ping")]))
+            app.send_messages("Dan", json!([message(&format!("d{i}"), "Dan", "ping")]))
                 .await,
             202,
         )
@@ -154,7 +154,8 @@ async fn a_burst_of_new_messages_coalesces_into_one_queued_job() {
 async fn messages_during_a_running_job_queue_exactly_one_follow_up() {
     let app = spawn_app().await;
     let first = json_body(
-        app.send("Eve", json!([message("e1", "Eve", "one")])).await,
+        app.send_messages("Eve", json!([message("e1", "Eve", "one")]))
+            .await,
         202,
     )
     .await;
@@ -166,12 +167,13 @@ async fn messages_during_a_running_job_queue_exactly_one_follow_up() {
         .expect("update");
 
     let second = json_body(
-        app.send("Eve", json!([message("e2", "Eve", "two")])).await,
+        app.send_messages("Eve", json!([message("e2", "Eve", "two")]))
+            .await,
         202,
     )
     .await;
     let third = json_body(
-        app.send("Eve", json!([message("e3", "Eve", "three")]))
+        app.send_messages("Eve", json!([message("e3", "Eve", "three")]))
             .await,
         202,
     )
@@ -185,8 +187,18 @@ async fn messages_during_a_running_job_queue_exactly_one_follow_up() {
 #[tokio::test]
 async fn each_thread_gets_its_own_job() {
     let app = spawn_app().await;
-    let a = json_body(app.send("T1", json!([message("x1", "X", "a")])).await, 202).await;
-    let b = json_body(app.send("T2", json!([message("x2", "Y", "b")])).await, 202).await;
+    let a = json_body(
+        app.send_messages("T1", json!([message("x1", "X", "a")]))
+            .await,
+        202,
+    )
+    .await;
+    let b = json_body(
+        app.send_messages("T2", json!([message("x2", "Y", "b")]))
+            .await,
+        202,
+    )
+    .await;
     assert_ne!(a["job_id"], b["job_id"]);
     assert_eq!(app.count("SELECT count(*) FROM jobs").await, 2);
 }
@@ -196,7 +208,7 @@ async fn undated_messages_that_open_a_new_thread_stay_before_the_dated_ones() {
     let app = spawn_app().await;
     let m = |id: &str, date: &str, time: &str, text: &str| json!({"message_id": id, "sender_name": "Dan", "date": date, "time": time, "message_content": text});
     json_body(
-        app.send(
+        app.send_messages(
             "Dan",
             json!([
                 m("d0", "", "", "an undated opening"),
@@ -234,7 +246,7 @@ async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival()
     let app = spawn_app().await;
     let m = |id: &str, date: &str, time: &str, text: &str| json!({"message_id": id, "sender_name": "Fay", "date": date, "time": time, "message_content": text});
     let body = json_body(
-        app.send(
+        app.send_messages(
             "Fay",
             json!([
                 m("f3", "2026-01-30", "8:48 PM", "third"),
@@ -289,7 +301,7 @@ async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival()
 async fn date_and_time_may_be_missing_or_null() {
     let app = spawn_app().await;
     let body = json_body(
-        app.send(
+        app.send_messages(
             "Gus",
             json!([
                 {"message_id": "g1", "sender_name": "Gus", "message_content": "no date"},

@@ -39,7 +39,7 @@ async fn a_run_stored_before_the_typed_transcript_shows_every_step_on_the_thread
     let app = spawn_app().await;
     let browser = signed_in(&app, "anna").await;
     json_body(
-        app.send(
+        app.send_messages(
             "Bob",
             json!([message("b1", "Bob", "Are you free on Tuesday?")]),
         )
@@ -90,7 +90,7 @@ async fn a_database_failure_while_drafting_is_retried_and_named_as_the_databases
     ));
     let app = spawn_app_with_model(&model.base_url).await;
     let sent = json_body(
-        app.send(
+        app.send_messages(
             "Bob",
             json!([message("b1", "Bob", "Are you free on Tuesday?")]),
         )

@@ -2,36 +2,20 @@
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::fake_llm::FakeLlm;
+use crate::support::process::{KillOnDrop, Server, free_port};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The browser's time zone: not UTC, and half an hour off the hour, so that a time
 /// shown in UTC, or shifted by whole hours only, is caught.
 pub const BROWSER_TIME_ZONE: &str = "Asia/Kolkata";
-
-/// Kills a child process when dropped, so a failing test leaves nothing behind.
-pub struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// A running draftdesk with its fake model, and a browser pointed at it.
 pub struct World {
@@ -40,11 +24,10 @@ pub struct World {
     pub browser: Client,
     pub setup_link: String,
     pub database_url: String,
-    port: u16,
     // Declared before `dir`, so that the server is gone before its folder is removed.
-    server: Option<Process>,
-    driver: Option<Process>,
-    dir: tempfile::TempDir,
+    server: Server,
+    driver: Option<KillOnDrop>,
+    _dir: tempfile::TempDir,
 }
 
 impl World {
@@ -52,18 +35,28 @@ impl World {
         let model = FakeLlm::start().await;
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = format!("sqlite://{}", dir.path().join("e2e.db").display());
-        let port = free_port();
-        let mut server = spawn_server(dir.path(), port, &database_url, &model.base_url);
-        let base = format!("http://127.0.0.1:{port}");
-        let setup_link = wait_for_setup_link(&dir.path().join(SERVER_LOG), &mut server);
+        let server = Server::start(
+            dir.path(),
+            free_port(),
+            &[
+                ("DATABASE_URL", database_url.as_str()),
+                ("LLM_BASE_URL", model.base_url.as_str()),
+                ("LLM_API_KEY", "e2e-key"),
+                ("LLM_TIMEOUT_SECS", "20"),
+                ("JOB_CONCURRENCY", "2"),
+                ("RUST_LOG", "draftdesk=info,warn"),
+            ],
+        )
+        .await;
+        let setup_link = setup_link(&server.log_text());
         let driver_port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={driver_port}"))
-            .env("TZ", BROWSER_TIME_ZONE)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
+        let driver = KillOnDrop::spawn(
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={driver_port}"))
+                .env("TZ", BROWSER_TIME_ZONE)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
         let profile = dir.path().join("chromium-profile");
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -80,54 +73,25 @@ impl World {
         );
         let browser = connect(driver_port, capabilities).await;
         Self {
-            base,
+            base: server.address.clone(),
             model,
             browser,
             setup_link,
             database_url,
-            port,
-            server: Some(Process(server)),
-            driver: Some(Process(driver)),
-            dir,
+            server,
+            driver: Some(driver),
+            _dir: dir,
         }
     }
 
     /// Kills the server at once, as a crash or a power cut would.
     pub fn stop_server(&mut self) {
-        drop(self.server.take());
+        self.server.kill();
     }
 
     /// Starts the server again on the same port and database, and waits until it answers.
     pub async fn restart_server(&mut self) {
-        self.stop_server();
-        let mut server = spawn_server(
-            self.dir.path(),
-            self.port,
-            &self.database_url,
-            &self.model.base_url,
-        );
-        let started = Instant::now();
-        let client = reqwest::Client::new();
-        loop {
-            if let Ok(response) = client.get(self.url("/login")).send().await
-                && response.status().is_success()
-            {
-                break;
-            }
-            if let Ok(Some(status)) = server.try_wait() {
-                let log = std::fs::read_to_string(self.dir.path().join(SERVER_LOG));
-                panic!(
-                    "draftdesk exited on restart ({status}):\n{}",
-                    log.unwrap_or_default()
-                );
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "draftdesk did not answer after a restart"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.server = Some(Process(server));
+        self.server.restart().await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -225,61 +189,19 @@ impl World {
     }
 }
 
-/// The server's log, in the test's folder; restarts append to it.
-const SERVER_LOG: &str = "server.log";
-
-fn spawn_server(dir: &Path, port: u16, database_url: &str, model_url: &str) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(SERVER_LOG))
-        .expect("log file");
-    Command::new(env!("CARGO_BIN_EXE_draftdesk"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("DATABASE_URL", database_url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("LLM_BASE_URL", model_url)
-        .env("OPENROUTER_API_KEY", "")
-        .env("LLM_API_KEY", "e2e-key")
-        .env("LLM_TIMEOUT_SECS", "20")
-        .env("JOB_CONCURRENCY", "2")
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "draftdesk=info,warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("draftdesk starts")
-}
-
 fn screenshot_path(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
     let _ = std::fs::create_dir_all(&dir);
     dir.join(format!("{name}.png"))
 }
 
-fn wait_for_setup_link(log: &Path, server: &mut Child) -> String {
-    let started = Instant::now();
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if let Some(at) = text.find("http://") {
-            let link: String = text[at..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            if link.contains("/setup?token=") {
-                return link;
-            }
-        }
-        if let Ok(Some(status)) = server.try_wait() {
-            panic!("draftdesk exited ({status}):\n{text}");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no setup link in the log:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// The first-run link the server logs when it starts with no user.
+fn setup_link(log: &str) -> String {
+    log.match_indices("http://")
+        .map(|(at, _)| log[at..].split_whitespace().next().unwrap_or_default())
+        .find(|link| link.contains("/setup?token="))
+        .unwrap_or_else(|| panic!("no setup link in the log:\n{log}"))
+        .to_owned()
 }
 
 async fn connect(port: u16, capabilities: serde_json::Map<String, Value>) -> Client {

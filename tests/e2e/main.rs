@@ -6,9 +6,12 @@
 //! with the reason; with `CI=true` a missing browser fails the build. A failing test
 //! saves a screenshot under `target/e2e/`.
 
+// The browser tests use part of what the API tests share with them.
 #[allow(dead_code)]
-#[path = "../api/fake_llm.rs"]
-mod fake_llm;
+#[path = "../support/mod.rs"]
+mod support;
+use support::fake_llm;
+
 mod harness;
 mod journeys;
 mod live;

@@ -1,20 +1,14 @@
-//! The real `draftdesk` binary as a child process, and CPU-bound load beside it. Both
-//! stop when dropped, also when the test panics, so a failing test leaves nothing running.
+//! Child processes that stop when dropped, also when the test panics, so a failing test
+//! leaves nothing running: the real `draftdesk` binary (once or as a server), any other
+//! program (chromedriver), and CPU-bound load beside them.
 
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// A running `draftdesk serve`; killed (SIGKILL) and reaped when dropped.
-pub struct Server {
-    child: Option<Child>,
-    pub address: String,
-    /// Where the server's standard error goes.
-    pub log: PathBuf,
-}
 
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
@@ -24,33 +18,115 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The `draftdesk` binary this test build made.
+pub fn draftdesk() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_draftdesk"))
+}
+
+/// A child process, killed (SIGKILL) and reaped when dropped unless it was waited for.
+pub struct KillOnDrop(Option<Child>);
+
+impl KillOnDrop {
+    pub fn spawn(command: &mut Command) -> Self {
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("{:?} did not start: {e}", command.get_program()));
+        Self(Some(child))
+    }
+
+    pub fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("not waited for yet")
+    }
+
+    /// Its exit status, if it has ended.
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        self.0.as_mut().and_then(|c| c.try_wait().ok()).flatten()
+    }
+
+    /// Waits for it to end on its own and collects what it printed.
+    pub fn wait_with_output(mut self) -> Output {
+        self.0
+            .take()
+            .expect("not waited for yet")
+            .wait_with_output()
+            .expect("the process ends")
+    }
+
+    /// Kills it at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A running `draftdesk serve`; killed when dropped.
+pub struct Server {
+    process: KillOnDrop,
+    pub address: String,
+    /// Where the server's standard error goes; a restart appends to it.
+    pub log: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    settings: Vec<(String, String)>,
+}
+
 impl Server {
     /// Starts the binary in `dir` (away from the developer's `.env`) with these settings
     /// on top of a clean set (no model key, warnings only), and waits until it answers.
     pub async fn start(dir: &Path, port: u16, settings: &[(&str, &str)]) -> Self {
         let log = dir.join(format!("server-{port}.log"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_draftdesk"));
+        let mut server = Self {
+            process: KillOnDrop(None),
+            address: format!("http://127.0.0.1:{port}"),
+            dir: dir.to_owned(),
+            port,
+            settings: settings
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            log,
+        };
+        server.process = server.spawn(File::create(&server.log).expect("a log file"));
+        server.wait_until_up().await;
+        server
+    }
+
+    /// Kills the server and starts it again on the same port, folder and settings.
+    pub async fn restart(&mut self) {
+        self.kill();
+        let log = OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .expect("the log file");
+        self.process = self.spawn(log);
+        self.wait_until_up().await;
+    }
+
+    fn spawn(&self, log: File) -> KillOnDrop {
+        let mut command = draftdesk();
         command
             .arg("serve")
-            .current_dir(dir)
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .current_dir(&self.dir)
+            .env("BIND_ADDR", format!("127.0.0.1:{}", self.port))
             .env("OPENROUTER_API_KEY", "")
             .env("LLM_API_KEY", "")
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("a log file"));
-        for (name, value) in settings {
+            .stderr(log);
+        for (name, value) in &self.settings {
             command.env(name, value);
         }
-        let mut server = Self {
-            child: Some(command.spawn().expect("the server starts")),
-            address: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        server.wait_until_up().await;
-        server
+        KillOnDrop::spawn(&mut command)
     }
 
     async fn wait_until_up(&mut self) {
@@ -65,12 +141,7 @@ impl Server {
             {
                 return;
             }
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok())
-                .flatten()
-            {
+            if let Some(status) = self.process.try_wait() {
                 panic!("the server exited with {status}: {}", self.log_text());
             }
             assert!(
@@ -89,16 +160,7 @@ impl Server {
 
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
+        self.process.kill();
     }
 }
 

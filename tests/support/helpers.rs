@@ -1,5 +1,7 @@
-//! `spawn_app`: a real draftdesk on a free port with its own database, and a client for it.
+//! `spawn_app`: a real draftdesk on a free port with its own database, and a client for it
+//! with a helper per API endpoint, so a test reads as what a client does.
 
+use std::fmt::Display;
 use std::time::Duration;
 
 use draftdesk::app::Application;
@@ -130,13 +132,51 @@ impl TestApp {
             .expect("request sent")
     }
 
-    /// Sends messages to a thread of the first user.
-    pub async fn send(&self, thread: &str, messages: Value) -> Response {
+    /// `POST /send-messages/`: messages for a thread of the first user.
+    pub async fn send_messages(&self, thread: &str, messages: Value) -> Response {
         self.post(
             "/send-messages/",
             &json!({ "user_id": self.user, "thread_name": thread, "messages": messages }),
         )
         .await
+    }
+
+    /// `POST /process-feedback/`: the first user asks for a new version of a draft.
+    pub async fn process_feedback(&self, draft: &str, feedback: &str) -> Response {
+        self.post(
+            "/process-feedback/",
+            &json!({ "user_id": self.user, "draft_message_id": draft, "feedback": feedback }),
+        )
+        .await
+    }
+
+    /// `POST /approve-draft/` as is, or with the text the user actually sent.
+    pub async fn approve_draft(&self, draft: &str, final_content: Option<&str>) -> Response {
+        let mut body = json!({ "user_id": self.user, "draft_message_id": draft });
+        if let Some(text) = final_content {
+            body["final_content"] = json!(text);
+        }
+        self.post("/approve-draft/", &body).await
+    }
+
+    /// `POST /reject-draft/`.
+    pub async fn reject_draft(&self, draft: &str) -> Response {
+        self.post(
+            "/reject-draft/",
+            &json!({ "user_id": self.user, "draft_message_id": draft }),
+        )
+        .await
+    }
+
+    /// `GET /draft-messages/`: the first user's pending drafts.
+    pub async fn draft_messages(&self) -> Response {
+        self.get(&format!("/draft-messages/?user_id={}", self.user))
+            .await
+    }
+
+    /// `GET /jobs/{id}`; the id as a number or as the JSON value an answer gave.
+    pub async fn job(&self, id: impl Display) -> Response {
+        self.get(&format!("/jobs/{id}")).await
     }
 
     /// Stores a pending draft for a thread (what the agent will do), returning its id.
@@ -175,12 +215,7 @@ impl TestApp {
 
     /// The user's pending drafts as the API lists them.
     pub async fn pending_drafts(&self) -> Vec<Value> {
-        let body = json_body(
-            self.get(&format!("/draft-messages/?user_id={}", self.user))
-                .await,
-            200,
-        )
-        .await;
+        let body = json_body(self.draft_messages().await, 200).await;
         body["draft_messages"].as_array().expect("a list").clone()
     }
 
