@@ -1,12 +1,10 @@
-//! Review actions: feedback (queues a revision), reject, approve, retry a failed job,
-//! and the answers to "no reply needed": draft anyway, or dismiss.
+//! Review actions: feedback (queues a revision), reject, approve, and the answers to "no reply needed": draft anyway, or dismiss.
 
 use crate::db::drafts::{Draft, DraftStatus};
-use crate::db::jobs::{JobKind, JobState};
 use crate::db::users::User;
 use crate::db::{self, Db};
 use crate::error::AppError;
-use crate::jobs::{EnqueueError, JobQueue, RevisePayload, Room};
+use crate::jobs::{EnqueueError, JobQueue, RetryError};
 
 /// Why a review action was not done. The API and the pages each say it their own way
 /// (the API names ids; the pages do not).
@@ -38,6 +36,18 @@ pub enum ReviewError {
 impl From<sqlx::Error> for ReviewError {
     fn from(error: sqlx::Error) -> Self {
         Self::Enqueue(EnqueueError::Database(error))
+    }
+}
+
+impl From<RetryError> for ReviewError {
+    fn from(error: RetryError) -> Self {
+        match error {
+            RetryError::NotFound(_) => Self::NotFound(error.to_string()),
+            RetryError::NotFailed(_) | RetryError::Unreadable { .. } => {
+                Self::Conflict(error.to_string())
+            }
+            RetryError::Enqueue(error) => Self::Enqueue(error),
+        }
     }
 }
 
@@ -149,46 +159,6 @@ async fn decide(
     draft.final_content = final_content;
     draft.decided_at = Some(now);
     Ok(draft)
-}
-
-/// Queues a failed job of the user again; returns the queued job's id.
-pub async fn retry_job(jobs: &JobQueue, user: &User, job_id: i64) -> Result<i64, ReviewError> {
-    let db = jobs.db();
-    let job = db::jobs::find_for_user(&db.read, user.id, job_id)
-        .await?
-        .ok_or_else(|| ReviewError::NotFound(format!("no job with id {job_id}")))?;
-    if job.state != JobState::Failed {
-        return Err(ReviewError::Conflict(format!(
-            "job {job_id} has not failed"
-        )));
-    }
-    let now = db::now();
-    let mut tx = db.write.begin().await?;
-    let id = match job.kind {
-        JobKind::Draft => {
-            jobs.enqueue_draft(&mut tx, user.id, job.thread_id, &now, Room::Check)
-                .await?
-        }
-        JobKind::Revise => {
-            let payload: RevisePayload = serde_json::from_str(&job.payload).map_err(|e| {
-                ReviewError::Conflict(format!(
-                    "job {job_id} cannot be retried: its payload is unreadable ({e})"
-                ))
-            })?;
-            jobs.enqueue_revise(
-                &mut tx,
-                user.id,
-                job.thread_id,
-                payload.draft_id,
-                &payload.feedback,
-                &now,
-            )
-            .await?
-        }
-    };
-    tx.commit().await?;
-    jobs.wake();
-    Ok(id)
 }
 
 /// Asks for a draft of a thread whose run decided no reply was needed ("Draft anyway");

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::draft::{RevisionOf, load, snapshot_messages, store};
+use super::store::{RevisionOf, load, snapshot_messages, store};
 use super::{Claimed, JobError, JobQueue, RevisePayload};
 use crate::agent::{Decision, Revision, Task};
 use crate::db;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::db;
 use crate::inbox::{self, IncomingMessage};
 
 async fn queue_with_lease(lease: Duration) -> (JobQueue, tempfile::TempDir) {

@@ -169,7 +169,11 @@ pub async fn retry(
     CsrfForm(form): CsrfForm<PlainForm>,
 ) -> Result<Response, PageError> {
     let id = path_id(&id)?;
-    let outcome = review::retry_job(&state.jobs, &user.user, id).await;
+    let outcome = state
+        .jobs
+        .retry_failed(&user.user, id)
+        .await
+        .map_err(ReviewError::from);
     settle(
         &user,
         outcome.map(|_| "Trying again\u{2026}"),
