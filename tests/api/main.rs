@@ -31,4 +31,5 @@ mod security;
 mod send_messages;
 mod settings;
 mod shutdown;
+mod sql;
 mod transcript;

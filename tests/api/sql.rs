@@ -1,0 +1,224 @@
+//! Every SQL statement in `src/` is prepared against the real, migrated schema.
+//!
+//! draftdesk does not use sqlx's compile-time checked macros (`documentation/architecture.md`
+//! says why); this test is what checks the SQL instead. It finds each statement passed to
+//! `sqlx::query`, `query_as` or `query_scalar` — a string literal, or a `format!` whose
+//! placeholders are constants of the same file — and asks SQLite to prepare it, which
+//! fails on a syntax error or an unknown table, column or function. A statement built
+//! some other way must be listed in `DYNAMIC` with the test that runs it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sqlx::Executor;
+
+/// Statements put together at run time, by file, with the tests that run every form.
+const DYNAMIC: &[(&str, usize, &str)] = &[(
+    "src/db/jobs.rs",
+    1,
+    "the claim's subquery differs for queued and abandoned jobs: jobs::tests, \
+     tests/api/fair_queue.rs and tests/api/restart.rs run both",
+)];
+
+/// One statement found in the source.
+#[derive(Debug)]
+struct Statement {
+    at: String,
+    sql: String,
+}
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// Reads a Rust string literal starting at `text[0] == '"'`; returns its value and length.
+fn string_literal(text: &str) -> Option<(String, usize)> {
+    let mut value = String::new();
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, at + 1)),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                '"' => value.push('"'),
+                '\\' => value.push('\\'),
+                '\'' => value.push('\''),
+                // A line continuation: the newline and the next line's indentation go.
+                '\n' => {
+                    while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                        chars.next();
+                    }
+                }
+                other => {
+                    value.push('\\');
+                    value.push(other);
+                }
+            },
+            other => value.push(other),
+        }
+    }
+    None
+}
+
+/// `const NAME: T = <literal>;` in a file, by name: what `format!` placeholders stand for.
+fn constants(source: &str) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    for (at, _) in source.match_indices("const ") {
+        let rest = &source[at + "const ".len()..];
+        let Some((name, rest)) = rest.split_once(':') else {
+            continue;
+        };
+        let Some((_, value)) = rest.split_once('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let text = if value.starts_with('"') {
+            string_literal(value).map(|(v, _)| v)
+        } else {
+            value.split(';').next().map(|v| v.trim().replace('_', ""))
+        };
+        if let Some(text) = text {
+            found.insert(name.trim().to_owned(), text);
+        }
+    }
+    found
+}
+
+/// Every statement in `source`, and how many could not be read as text.
+fn statements(file: &str, source: &str) -> (Vec<Statement>, usize) {
+    let consts = constants(source);
+    let mut found = Vec::new();
+    let mut dynamic = 0;
+    for call in [
+        "sqlx::query(",
+        "sqlx::query_as(",
+        "sqlx::query_scalar(",
+        "sqlx::query_as::<",
+        "sqlx::query_scalar::<",
+    ] {
+        for (at, _) in source.match_indices(call) {
+            let line = source[..at].lines().count();
+            let mut rest = &source[at + call.len()..];
+            if call.ends_with('<') {
+                // Skip the turbofish to its call parenthesis.
+                let Some(open) = rest.find(">(") else {
+                    continue;
+                };
+                rest = &rest[open + 2..];
+            }
+            let rest = rest.trim_start();
+            let (literal, is_format) = match rest.strip_prefix("&format!(") {
+                Some(inner) => (inner.trim_start(), true),
+                None => (rest, false),
+            };
+            let Some((mut sql, _)) = literal
+                .starts_with('"')
+                .then(|| string_literal(literal))
+                .flatten()
+            else {
+                dynamic += 1;
+                continue;
+            };
+            if is_format {
+                for (name, value) in &consts {
+                    sql = sql.replace(&format!("{{{name}}}"), value);
+                }
+                if sql.contains('{') {
+                    dynamic += 1;
+                    continue;
+                }
+            }
+            found.push(Statement {
+                at: format!("{file}:{line}"),
+                sql,
+            });
+        }
+    }
+    (found, dynamic)
+}
+
+#[tokio::test]
+async fn every_sql_statement_prepares_against_the_migrated_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    files.sort();
+
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("sql.db").display());
+    let db = draftdesk::db::Db::open(&url)
+        .await
+        .expect("the database opens");
+    let mut conn = db.read.acquire().await.expect("a connection");
+
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let mut dynamic_by_file = BTreeMap::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).expect("a source file");
+        let file = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let (found, dynamic) = statements(&file, &source);
+        if dynamic > 0 {
+            dynamic_by_file.insert(file.clone(), dynamic);
+        }
+        for statement in found {
+            checked += 1;
+            if let Err(error) = (&mut *conn).prepare(statement.sql.as_str()).await {
+                failures.push(format!("{}: {error}\n    {}", statement.at, statement.sql));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "statements that do not prepare:\n{}",
+        failures.join("\n")
+    );
+    // A sanity floor, so that a change in how queries are written cannot make this test
+    // silently check nothing.
+    assert!(checked >= 70, "only {checked} statements found");
+    // And preparing does check names, not only syntax.
+    assert!(
+        (&mut *conn)
+            .prepare("SELECT no_such_column FROM users")
+            .await
+            .is_err()
+    );
+    let expected: BTreeMap<String, usize> = DYNAMIC
+        .iter()
+        .map(|(file, count, _)| ((*file).to_owned(), *count))
+        .collect();
+    assert_eq!(
+        dynamic_by_file, expected,
+        "statements built at run time must be listed in DYNAMIC with the tests that run them"
+    );
+}
+
+#[test]
+fn literals_continuations_and_constants_are_read_as_the_compiler_reads_them() {
+    let source = "const COLUMNS: &str = \"id, name\";\nconst LIMIT: i64 = 1_000;\n\
+                  fn f() { sqlx::query_as(&format!(\"SELECT {COLUMNS} FROM users \\\n        \
+                  WHERE id = ? LIMIT {LIMIT}\")); sqlx::query(\"DELETE FROM \\\"users\\\"\"); \
+                  sqlx::query(&sql); }";
+    let (found, dynamic) = statements("x.rs", source);
+    let sql: Vec<&str> = found.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            "DELETE FROM \"users\"",
+            "SELECT id, name FROM users WHERE id = ? LIMIT 1000"
+        ]
+    );
+    assert_eq!(dynamic, 1);
+}
