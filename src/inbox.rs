@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::db;
 use crate::db::users::User;
+use crate::db::{self, JobId, ThreadId};
 use crate::error::AppError;
 use crate::jobs::{EnqueueError, JobQueue, Room};
 use crate::{paste, timestamp};
@@ -38,9 +38,9 @@ pub struct Accepted {
     /// How many messages the thread had not had before.
     pub new_messages: usize,
     /// The thread, if it exists (it is not created for a batch with nothing new).
-    pub thread_id: Option<i64>,
+    pub thread_id: Option<ThreadId>,
     /// The draft job the new messages are waiting on, if any.
-    pub job_id: Option<i64>,
+    pub job_id: Option<JobId>,
     /// The pending draft that answered an older state of the thread, if any.
     pub superseded_draft: Option<String>,
 }
@@ -192,7 +192,7 @@ pub async fn accept(
 }
 
 impl Accepted {
-    fn nothing_new(thread_id: Option<i64>) -> Self {
+    fn nothing_new(thread_id: Option<ThreadId>) -> Self {
         Self {
             new_messages: 0,
             thread_id,
@@ -240,7 +240,7 @@ impl<'a> Batch<'a> {
     async fn store(
         &mut self,
         tx: &mut sqlx::SqliteConnection,
-        thread_id: i64,
+        thread_id: ThreadId,
         part: &[(String, IncomingMessage)],
     ) -> Result<(), sqlx::Error> {
         let mut key = match self.previous_key.take() {

@@ -2,7 +2,7 @@
 
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::users::User;
-use crate::db::{self, Db};
+use crate::db::{self, Db, JobId, RunId, ThreadId};
 use crate::error::AppError;
 use crate::jobs::{EnqueueError, JobQueue, RetryError};
 
@@ -16,7 +16,7 @@ pub enum ReviewError {
     NotPending {
         id: String,
         status: DraftStatus,
-        thread_id: i64,
+        thread_id: ThreadId,
     },
     #[error("the final text is empty; write the reply, or approve the draft as it is")]
     EmptyFinalText,
@@ -96,7 +96,7 @@ pub async fn give_feedback(
     user: &User,
     draft_message_id: &str,
     feedback: &str,
-) -> Result<i64, ReviewError> {
+) -> Result<JobId, ReviewError> {
     let mut tx = jobs.db().write.begin().await?;
     let draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let now = db::now();
@@ -166,8 +166,8 @@ async fn decide(
 pub async fn draft_anyway(
     jobs: &JobQueue,
     user: &User,
-    thread_id: i64,
-) -> Result<i64, ReviewError> {
+    thread_id: ThreadId,
+) -> Result<JobId, ReviewError> {
     let db = jobs.db();
     db::threads::find(&db.read, user.id, thread_id)
         .await?
@@ -183,7 +183,7 @@ pub async fn draft_anyway(
 }
 
 /// Takes a "no reply needed" decision off the dashboard.
-pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: i64) -> Result<(), ReviewError> {
+pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: RunId) -> Result<(), ReviewError> {
     if db::activity::dismiss_no_reply(&db.write, user.id, run_id, &db::now()).await? {
         Ok(())
     } else {

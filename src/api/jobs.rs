@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use crate::db::jobs::{JobKind, JobState};
-use crate::db::{self, Db};
+use crate::db::{self, Db, JobId, ThreadId};
 use crate::error::{AppError, ErrorBody};
 
 /// How a finished job ended; absent while it is queued or running.
@@ -47,13 +47,15 @@ impl JobOutcome {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Job)]
 pub struct JobView {
-    id: i64,
+    #[schema(value_type = i64)]
+    id: JobId,
     kind: JobKind,
     state: JobState,
     outcome: Option<JobOutcome>,
     /// The draft the job wrote, when its outcome is `drafted`.
     draft_message_id: Option<String>,
-    thread_id: i64,
+    #[schema(value_type = i64)]
+    thread_id: ThreadId,
     thread_name: String,
     attempts: i64,
     max_attempts: i64,
@@ -88,7 +90,7 @@ pub async fn show(
         .map(|(_, value)| value.as_str())
         .unwrap_or("");
     let not_found = || AppError::NotFound(format!("no job with id '{raw}'"));
-    let id: i64 = raw.parse().map_err(|_| not_found())?;
+    let id: JobId = raw.parse().map_err(|_| not_found())?;
     let job = db::jobs::find_for_user(&db.read, caller.user().id, id)
         .await?
         .ok_or_else(not_found)?;

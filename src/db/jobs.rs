@@ -2,6 +2,8 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{DraftId, JobId, ThreadId, UserId};
+
 /// How many times a job is tried before it is marked failed.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;
 
@@ -30,10 +32,10 @@ pub enum JobState {
 /// A stored job.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub kind: JobKind,
-    pub user_id: i64,
-    pub thread_id: i64,
+    pub user_id: UserId,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub payload: String,
     pub state: JobState,
@@ -50,9 +52,9 @@ pub struct Job {
 /// join it), marked as touched now.
 pub async fn join_queued_draft(
     conn: &mut sqlx::SqliteConnection,
-    thread_id: i64,
+    thread_id: ThreadId,
     now: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<JobId>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE jobs SET updated_at = ? \
          WHERE thread_id = ? AND kind = 'draft' AND state = 'queued' RETURNING id",
@@ -66,7 +68,7 @@ pub async fn join_queued_draft(
 /// Whether the thread has a queued draft job.
 pub async fn has_queued_draft(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
+    thread_id: ThreadId,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs \
@@ -80,8 +82,8 @@ pub async fn has_queued_draft(
 /// The queued revise job of a draft (at most one), with its payload.
 pub async fn queued_revise(
     conn: impl SqliteExecutor<'_>,
-    draft_id: i64,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+    draft_id: DraftId,
+) -> Result<Option<(JobId, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, payload FROM jobs WHERE draft_id = ? AND kind = 'revise' AND state = 'queued'",
     )
@@ -93,7 +95,7 @@ pub async fn queued_revise(
 /// Replaces a queued job's payload (newer feedback joining a queued revision).
 pub async fn set_payload(
     conn: impl SqliteExecutor<'_>,
-    id: i64,
+    id: JobId,
     payload: &str,
     now: &str,
 ) -> Result<(), sqlx::Error> {
@@ -110,12 +112,12 @@ pub async fn set_payload(
 pub async fn insert(
     conn: impl SqliteExecutor<'_>,
     kind: JobKind,
-    user_id: i64,
-    thread_id: i64,
-    draft_id: Option<i64>,
+    user_id: UserId,
+    thread_id: ThreadId,
+    draft_id: Option<DraftId>,
     payload: &str,
     now: &str,
-) -> Result<i64, sqlx::Error> {
+) -> Result<JobId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
                            created_at, updated_at) \
@@ -135,8 +137,8 @@ pub async fn insert(
 /// A job of the given user; another user's job is not found.
 pub async fn find_for_user(
     pool: &SqlitePool,
-    user_id: i64,
-    job_id: i64,
+    user_id: UserId,
+    job_id: JobId,
 ) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as(
         "SELECT j.id, j.kind, j.user_id, j.thread_id, t.name AS thread_name, j.payload, j.state, \
@@ -155,7 +157,7 @@ pub async fn find_for_user(
 /// `None` while it runs or when the job never ran), and the draft that run wrote.
 pub async fn last_run_result(
     pool: &SqlitePool,
-    job_id: i64,
+    job_id: JobId,
 ) -> Result<(Option<String>, Option<String>), sqlx::Error> {
     let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT r.outcome, d.draft_message_id \
@@ -241,7 +243,10 @@ pub async fn claim(
 }
 
 /// How many jobs of the user wait in the queue.
-pub async fn count_queued(conn: impl SqliteExecutor<'_>, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_queued(
+    conn: impl SqliteExecutor<'_>,
+    user_id: UserId,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id = ? AND state = 'queued'")
         .bind(user_id)
         .fetch_one(conn)
@@ -249,7 +254,7 @@ pub async fn count_queued(conn: impl SqliteExecutor<'_>, user_id: i64) -> Result
 }
 
 /// A job by id.
-pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Job>, sqlx::Error> {
+pub async fn find(conn: impl SqliteExecutor<'_>, id: JobId) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {JOB_COLUMNS} FROM jobs j JOIN threads t ON t.id = j.thread_id WHERE j.id = ?"
     ))
@@ -264,7 +269,7 @@ pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Job>,
 /// this claim's.
 pub async fn heartbeat(
     pool: &SqlitePool,
-    id: i64,
+    id: JobId,
     attempt: i64,
     lease_until: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -282,7 +287,7 @@ pub async fn heartbeat(
 /// Marks a job done if it is still this claim's (see [`heartbeat`]); returns whether it was.
 pub async fn complete(
     conn: impl SqliteExecutor<'_>,
-    id: i64,
+    id: JobId,
     attempt: i64,
     now: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -302,7 +307,7 @@ pub async fn complete(
 /// Marks a job failed for good, keeping the error, if it is still this claim's.
 pub async fn fail(
     pool: &SqlitePool,
-    id: i64,
+    id: JobId,
     attempt: i64,
     error: &str,
     now: &str,
@@ -329,7 +334,7 @@ pub async fn fail(
 /// into it: marked done with a note, rather than queued twice.
 pub async fn retry_later(
     pool: &SqlitePool,
-    id: i64,
+    id: JobId,
     attempt: i64,
     run_at: &str,
     error: &str,
@@ -346,7 +351,7 @@ pub async fn retry_later(
     if ours.is_none() {
         return tx.rollback().await;
     }
-    let follow_up: Option<i64> = sqlx::query_scalar(
+    let follow_up: Option<JobId> = sqlx::query_scalar(
         "SELECT f.id FROM jobs f JOIN jobs j ON j.id = ? \
          WHERE j.kind = 'draft' AND f.kind = 'draft' AND f.thread_id = j.thread_id \
            AND f.state = 'queued' AND f.id <> j.id",
@@ -386,7 +391,7 @@ pub async fn retry_later(
 
 /// Gives back a job whose worker was stopped before it finished: queued again, this
 /// attempt not counted.
-pub async fn release(pool: &SqlitePool, id: i64, now: &str) -> Result<(), sqlx::Error> {
+pub async fn release(pool: &SqlitePool, id: JobId, now: &str) -> Result<(), sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, \
                 updated_at = ? \

@@ -8,12 +8,15 @@ pub mod activity;
 pub mod agent_runs;
 pub mod aliases;
 pub mod drafts;
+mod ids;
 pub mod jobs;
 pub mod messages;
 pub mod search;
 pub mod threads;
 pub mod tokens;
 pub mod users;
+
+pub use ids::{DraftId, JobId, MessageId, ParseIdError, RunId, ThreadId, UserId};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -2,6 +2,7 @@
 
 use sqlx::SqlitePool;
 
+use super::UserId;
 use super::users::User;
 
 /// A token as listed to its owner (never the secret itself).
@@ -18,7 +19,7 @@ pub struct TokenInfo {
 /// Stores a new token for a user.
 pub async fn insert(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     label: &str,
     token_hash: &str,
     prefix: &str,
@@ -71,7 +72,7 @@ pub async fn touch(pool: &SqlitePool, token_id: i64, now: &str) -> Result<(), sq
 }
 
 /// A user's tokens, newest first, revoked ones included.
-pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenInfo>, sqlx::Error> {
+pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<TokenInfo>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, label, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
          WHERE user_id = ? ORDER BY id DESC",
@@ -86,7 +87,7 @@ pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenInfo>, sql
 pub async fn revoke(
     pool: &SqlitePool,
     token_id: i64,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     now: &str,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(

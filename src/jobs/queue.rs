@@ -11,9 +11,9 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::{Claimed, JobError, JobQueue, draft, revise};
-use crate::db;
 use crate::db::agent_runs::{self, Trigger};
 use crate::db::jobs::{Claimable, Job, JobKind};
+use crate::db::{self, JobId};
 
 impl JobQueue {
     /// Claims a due job and opens its agent run, in one transaction.
@@ -76,7 +76,7 @@ impl JobQueue {
         due
     }
 
-    fn running(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+    fn running(&self) -> std::sync::MutexGuard<'_, HashSet<JobId>> {
         // The set holds plain ids, so a panic elsewhere cannot leave it inconsistent.
         self.0
             .running
@@ -88,7 +88,7 @@ impl JobQueue {
     pub(super) async fn execute(&self, claimed: Claimed) {
         let job = &claimed.job;
         let span =
-            tracing::info_span!("job", id = job.id, kind = ?job.kind, attempt = job.attempts);
+            tracing::info_span!("job", id = job.id.get(), kind = ?job.kind, attempt = job.attempts);
         self.execute_in_span(&claimed).instrument(span).await;
     }
 
@@ -210,7 +210,7 @@ impl JobQueue {
 }
 
 /// Renews a claimed job's lease until aborted, or until the claim turns out to be lost.
-async fn renew_lease(pool: sqlx::SqlitePool, id: i64, attempt: i64, lease: Duration) {
+async fn renew_lease(pool: sqlx::SqlitePool, id: JobId, attempt: i64, lease: Duration) {
     let mut ticks = tokio::time::interval(lease / 3);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
@@ -291,16 +291,19 @@ impl Workers {
         }
         self.set.abort_all();
         while self.set.join_next().await.is_some() {}
-        let ids: Vec<i64> = self.queue.running().drain().collect();
+        let ids: Vec<JobId> = self.queue.running().drain().collect();
         let now = db::now();
         for id in ids {
-            tracing::warn!(job = id, "job did not finish before shutdown; queued again");
+            tracing::warn!(
+                job = id.get(),
+                "job did not finish before shutdown; queued again"
+            );
             let db = self.queue.db();
             if let Err(error) = agent_runs::abandon_unfinished(&db.write, id, &now).await {
-                tracing::error!(%error, job = id, "could not close the job's run");
+                tracing::error!(%error, job = id.get(), "could not close the job's run");
             }
             if let Err(error) = db::jobs::release(&db.write, id, &now).await {
-                tracing::error!(%error, job = id, "could not give the job back to the queue");
+                tracing::error!(%error, job = id.get(), "could not give the job back to the queue");
             }
         }
     }

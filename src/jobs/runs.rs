@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use crate::agent::RunReport;
-use crate::db;
 use crate::db::agent_runs::{self, Outcome};
+use crate::db::{self, RunId};
 
 /// How a run ended, with what the run page shows for it.
 pub(super) enum Ending<'a> {
@@ -17,7 +17,7 @@ pub(super) enum Ending<'a> {
 /// Records a run's end from its report; the caller completes the job.
 pub(super) async fn finish(
     conn: &mut sqlx::SqliteConnection,
-    run_id: i64,
+    run_id: RunId,
     report: &RunReport,
     started: Instant,
     ending: Ending<'_>,

@@ -8,13 +8,13 @@ use super::{Claimed, JobError, JobQueue};
 use crate::agent::{Decision, RunReport};
 use crate::db::drafts::NewDraft;
 use crate::db::jobs::Job;
-use crate::db::{self, Db};
+use crate::db::{self, Db, DraftId, MessageId, ThreadId};
 
 /// The thread's messages up to the run's snapshot.
 pub(super) async fn snapshot_messages(
     db: &Db,
-    thread_id: i64,
-    snapshot: Option<i64>,
+    thread_id: ThreadId,
+    snapshot: Option<MessageId>,
 ) -> Result<Vec<db::messages::Message>, sqlx::Error> {
     let mut messages = db::messages::list_thread(&db.read, thread_id).await?;
     messages.retain(|m| Some(m.id) <= snapshot);
@@ -35,7 +35,7 @@ pub(super) async fn load(
 
 /// What a revision adds to a stored draft.
 pub(super) struct RevisionOf<'a> {
-    pub draft_id: i64,
+    pub draft_id: DraftId,
     pub feedback: &'a str,
 }
 

@@ -29,7 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::Session;
 
 use crate::db::users::User;
-use crate::db::{self, Db};
+use crate::db::{self, Db, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -152,7 +152,7 @@ where
             };
             Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
         };
-        let user_id: Option<i64> = session
+        let user_id: Option<UserId> = session
             .get(SESSION_USER)
             .await
             .map_err(|e| session_error(&e))?;
