@@ -301,7 +301,7 @@ mod tests {
             sent_at: None,
             content: content.to_owned(),
             is_mine,
-            received_at: String::new(),
+            received_at: crate::db::Timestamp::now(),
         }
     }
 

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
-use crate::db::{self, Db, JobId, ThreadId};
+use crate::db::{self, Db, JobId, ThreadId, Timestamp};
 use crate::error::{AppError, ErrorBody};
 use crate::jobs::JobQueue;
 use crate::limits::{MAX_CONTENT, MAX_FEEDBACK, MAX_NAME};
@@ -35,7 +35,8 @@ struct DraftItem {
     #[schema(value_type = i64)]
     thread_id: ThreadId,
     status: &'static str,
-    created_at: String,
+    #[schema(value_type = String)]
+    created_at: Timestamp,
     feedback: Option<String>,
     revises_draft_message_id: Option<String>,
 }

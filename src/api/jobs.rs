@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use crate::db::jobs::{JobKind, JobState};
-use crate::db::{self, Db, JobId, ThreadId};
+use crate::db::{self, Db, JobId, ThreadId, Timestamp};
 use crate::error::{AppError, ErrorBody};
 
 /// How a finished job ended; absent while it is queued or running.
@@ -59,11 +59,15 @@ pub struct JobView {
     thread_name: String,
     attempts: i64,
     max_attempts: i64,
-    run_at: String,
+    #[schema(value_type = String)]
+    run_at: Timestamp,
     last_error: Option<String>,
-    created_at: String,
-    updated_at: String,
-    finished_at: Option<String>,
+    #[schema(value_type = String)]
+    created_at: Timestamp,
+    #[schema(value_type = String)]
+    updated_at: Timestamp,
+    #[schema(value_type = Option<String>)]
+    finished_at: Option<Timestamp>,
 }
 
 /// `GET /jobs/{id}`: where a job is, and what it came to.

@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use super::{JobId, RunId, ThreadId, UserId};
+use super::{JobId, RunId, ThreadId, Timestamp, UserId};
 
 /// A queued or running job, or a failed one, as the dashboard lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,7 +15,7 @@ pub struct WorkItem {
     pub thread_id: ThreadId,
     pub thread_name: String,
     /// When it was queued (or claimed, for a running job).
-    pub since: String,
+    pub since: Timestamp,
     pub last_error: Option<String>,
 }
 
@@ -57,7 +57,7 @@ pub struct NoReplyItem {
     pub thread_id: ThreadId,
     pub thread_name: String,
     pub reason: Option<String>,
-    pub decided_at: String,
+    pub decided_at: Timestamp,
     /// The thread's last message, which the decision was about.
     pub last_sender: Option<String>,
     pub last_content: Option<String>,
@@ -94,7 +94,7 @@ pub async fn dismiss_no_reply(
     pool: &SqlitePool,
     user_id: UserId,
     run_id: RunId,
-    now: &str,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE agent_runs SET dismissed_at = ?1 \
@@ -131,7 +131,7 @@ pub struct ReviewItem {
     pub draft_message_id: String,
     pub content: String,
     pub feedback: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub thread_id: ThreadId,
     pub thread_name: String,
     pub answers_sender: Option<String>,

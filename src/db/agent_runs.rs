@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::{JobId, MessageId, RunId, ThreadId};
+use super::{JobId, MessageId, RunId, ThreadId, Timestamp};
 
 /// Why a run happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
@@ -48,8 +48,8 @@ pub struct AgentRun {
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
     pub snapshot_message: Option<MessageId>,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     pub duration_ms: Option<i64>,
     pub outcome: Option<Outcome>,
     pub reason: Option<String>,
@@ -67,7 +67,7 @@ pub async fn start(
     trigger: Trigger,
     model: &str,
     offline: bool,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(RunId, Option<MessageId>), sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
@@ -91,7 +91,7 @@ pub async fn fail_if_open(
     conn: impl SqliteExecutor<'_>,
     run_id: RunId,
     error: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', error = ?, finished_at = ? \
@@ -124,7 +124,7 @@ pub async fn finish(
     conn: impl SqliteExecutor<'_>,
     run_id: RunId,
     f: &Finish<'_>,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = ?, reason = ?, error = ?, transcript = ?, \
@@ -167,7 +167,7 @@ pub async fn list_thread(
 pub async fn abandon_unfinished(
     conn: impl SqliteExecutor<'_>,
     job_id: JobId,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', \

@@ -2,7 +2,7 @@
 
 use sqlx::SqlitePool;
 
-use super::UserId;
+use super::{Timestamp, UserId};
 
 /// An alias as listed in settings.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -10,8 +10,8 @@ pub struct Alias {
     pub id: i64,
     pub alias: String,
     pub first_seen_from: String,
-    pub first_seen_at: String,
-    pub removed_at: Option<String>,
+    pub first_seen_at: Timestamp,
+    pub removed_at: Option<Timestamp>,
     /// The label of the token that first used it, if that token still exists.
     pub token_label: Option<String>,
     pub token_prefix: Option<String>,
@@ -33,7 +33,7 @@ pub enum Standing {
 pub struct Sighting<'a> {
     pub token_id: i64,
     pub from: &'a str,
-    pub now: &'a str,
+    pub now: Timestamp,
 }
 
 /// Looks `alias` up for `user_id`'s account, learning it as a new alias of that account
@@ -110,7 +110,7 @@ pub async fn set_removed(
     pool: &SqlitePool,
     user_id: UserId,
     id: i64,
-    removed_at: Option<&str>,
+    removed_at: Option<Timestamp>,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("UPDATE user_aliases SET removed_at = ? WHERE id = ? AND user_id = ?")
         .bind(removed_at)

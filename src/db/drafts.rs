@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::{DraftId, MessageId, RunId, ThreadId, UserId};
+use super::{DraftId, MessageId, RunId, ThreadId, Timestamp, UserId};
 
 /// Where a draft is in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
@@ -40,8 +40,8 @@ pub struct Draft {
     pub agent_run_id: Option<RunId>,
     pub answers_message: Option<MessageId>,
     pub final_content: Option<String>,
-    pub created_at: String,
-    pub decided_at: Option<String>,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "id, draft_message_id, user_id, thread_id, content, status, \
@@ -99,7 +99,7 @@ pub async fn find_for_user(
 pub async fn supersede_pending(
     conn: impl SqliteExecutor<'_>,
     thread_id: ThreadId,
-    now: &str,
+    now: Timestamp,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE drafts SET status = 'superseded', decided_at = ? \
@@ -117,7 +117,7 @@ pub async fn decide(
     draft_id: DraftId,
     status: DraftStatus,
     final_content: Option<&str>,
-    now: &str,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE drafts SET status = ?, final_content = ?, decided_at = ? \
@@ -141,7 +141,7 @@ pub struct PendingDraft {
     pub content: String,
     pub feedback: Option<String>,
     pub revises: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// The user's drafts waiting for review, newest first.

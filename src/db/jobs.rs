@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::{DraftId, JobId, ThreadId, UserId};
+use super::{DraftId, JobId, ThreadId, Timestamp, UserId};
 
 /// How many times a job is tried before it is marked failed.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;
@@ -41,11 +41,11 @@ pub struct Job {
     pub state: JobState,
     pub attempts: i64,
     pub max_attempts: i64,
-    pub run_at: String,
+    pub run_at: Timestamp,
     pub last_error: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub finished_at: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
 }
 
 /// The thread's queued draft job, if it has one (a thread has at most one: new messages
@@ -53,7 +53,7 @@ pub struct Job {
 pub async fn join_queued_draft(
     conn: &mut sqlx::SqliteConnection,
     thread_id: ThreadId,
-    now: &str,
+    now: Timestamp,
 ) -> Result<Option<JobId>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE jobs SET updated_at = ? \
@@ -97,7 +97,7 @@ pub async fn set_payload(
     conn: impl SqliteExecutor<'_>,
     id: JobId,
     payload: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
         .bind(payload)
@@ -116,7 +116,7 @@ pub async fn insert(
     thread_id: ThreadId,
     draft_id: Option<DraftId>,
     payload: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<JobId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
@@ -195,8 +195,8 @@ pub enum Claimable {
 pub async fn claim(
     conn: &mut sqlx::SqliteConnection,
     which: Claimable,
-    now: &str,
-    lease_until: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
 ) -> Result<Option<Job>, sqlx::Error> {
     const THREAD_IDLE: &str = "NOT EXISTS ( \
         SELECT 1 FROM jobs r \
@@ -271,7 +271,7 @@ pub async fn heartbeat(
     pool: &SqlitePool,
     id: JobId,
     attempt: i64,
-    lease_until: &str,
+    lease_until: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET locked_until = ? WHERE id = ? AND attempts = ? AND state = 'running'",
@@ -289,7 +289,7 @@ pub async fn complete(
     conn: impl SqliteExecutor<'_>,
     id: JobId,
     attempt: i64,
-    now: &str,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'done', last_error = NULL, locked_until = NULL, \
@@ -310,7 +310,7 @@ pub async fn fail(
     id: JobId,
     attempt: i64,
     error: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE jobs SET state = 'failed', last_error = ?1, locked_until = NULL, updated_at = ?2, \
@@ -336,9 +336,9 @@ pub async fn retry_later(
     pool: &SqlitePool,
     id: JobId,
     attempt: i64,
-    run_at: &str,
+    run_at: Timestamp,
     error: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let ours: Option<i64> = sqlx::query_scalar(
@@ -391,7 +391,7 @@ pub async fn retry_later(
 
 /// Gives back a job whose worker was stopped before it finished: queued again, this
 /// attempt not counted.
-pub async fn release(pool: &SqlitePool, id: JobId, now: &str) -> Result<(), sqlx::Error> {
+pub async fn release(pool: &SqlitePool, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, \
                 updated_at = ? \

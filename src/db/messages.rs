@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::{MessageId, ThreadId, UserId};
+use super::{MessageId, ThreadId, Timestamp, UserId};
 
 /// A stored message.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,7 +18,7 @@ pub struct Message {
     pub sent_at: Option<String>,
     pub content: String,
     pub is_mine: bool,
-    pub received_at: String,
+    pub received_at: Timestamp,
 }
 
 /// A message about to be stored.
@@ -34,7 +34,7 @@ pub struct NewMessage<'a> {
     pub sort_key: &'a str,
     pub content: &'a str,
     pub is_mine: bool,
-    pub received_at: &'a str,
+    pub received_at: Timestamp,
 }
 
 /// What a thread already has of a batch: the thread's id if it exists, and which of the

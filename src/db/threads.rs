@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::{ThreadId, UserId};
+use super::{ThreadId, Timestamp, UserId};
 
 /// A conversation of one user.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -10,8 +10,8 @@ pub struct Thread {
     pub id: ThreadId,
     pub user_id: UserId,
     pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// Creates the thread if it does not exist yet and marks it updated; returns its id.
@@ -19,7 +19,7 @@ pub async fn upsert(
     conn: impl SqliteExecutor<'_>,
     user_id: UserId,
     name: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<ThreadId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO threads (user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) \

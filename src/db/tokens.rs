@@ -2,8 +2,8 @@
 
 use sqlx::SqlitePool;
 
-use super::UserId;
 use super::users::User;
+use super::{Timestamp, UserId};
 
 /// A token as listed to its owner (never the secret itself).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,9 +11,9 @@ pub struct TokenInfo {
     pub id: i64,
     pub label: String,
     pub prefix: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// Stores a new token for a user.
@@ -40,7 +40,7 @@ pub async fn insert(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenOwner {
     pub token_id: i64,
-    pub last_used_at: Option<String>,
+    pub last_used_at: Option<Timestamp>,
     #[sqlx(flatten)]
     pub user: User,
 }
@@ -62,7 +62,7 @@ pub async fn find_user(
 }
 
 /// Records when a token was used.
-pub async fn touch(pool: &SqlitePool, token_id: i64, now: &str) -> Result<(), sqlx::Error> {
+pub async fn touch(pool: &SqlitePool, token_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
         .bind(now)
         .bind(token_id)
@@ -88,7 +88,7 @@ pub async fn revoke(
     pool: &SqlitePool,
     token_id: i64,
     user_id: Option<UserId>,
-    now: &str,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE api_tokens SET revoked_at = ? \

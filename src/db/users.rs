@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::UserId;
+use super::{Timestamp, UserId};
 
 /// A user as the application sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,7 +14,7 @@ pub struct User {
     #[sqlx(json)]
     pub my_names: Vec<String>,
     pub style_notes: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, name, display_name, my_names, style_notes, created_at";

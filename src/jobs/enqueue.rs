@@ -6,7 +6,7 @@ use sqlx::SqliteConnection;
 
 use super::JobQueue;
 use crate::db::jobs::JobKind;
-use crate::db::{self, DraftId, JobId, ThreadId, UserId};
+use crate::db::{self, DraftId, JobId, ThreadId, Timestamp, UserId};
 use crate::review::MAX_FEEDBACK;
 
 /// How long a client whose queue is full is asked to wait before trying again.
@@ -75,7 +75,7 @@ impl JobQueue {
         conn: &mut SqliteConnection,
         user_id: UserId,
         thread_id: ThreadId,
-        now: &str,
+        now: Timestamp,
         room: Room,
     ) -> Result<JobId, EnqueueError> {
         self.queue_draft(conn, user_id, thread_id, now, room, false)
@@ -89,7 +89,7 @@ impl JobQueue {
         conn: &mut SqliteConnection,
         user_id: UserId,
         thread_id: ThreadId,
-        now: &str,
+        now: Timestamp,
     ) -> Result<JobId, EnqueueError> {
         self.queue_draft(conn, user_id, thread_id, now, Room::Check, true)
             .await
@@ -100,7 +100,7 @@ impl JobQueue {
         conn: &mut SqliteConnection,
         user_id: UserId,
         thread_id: ThreadId,
-        now: &str,
+        now: Timestamp,
         room: Room,
         reply_requested: bool,
     ) -> Result<JobId, EnqueueError> {
@@ -137,7 +137,7 @@ impl JobQueue {
         thread_id: ThreadId,
         draft_id: DraftId,
         feedback: &str,
-        now: &str,
+        now: Timestamp,
     ) -> Result<JobId, EnqueueError> {
         if let Some((id, payload)) = db::jobs::queued_revise(&mut *conn, draft_id).await? {
             let mut payload =

@@ -3,7 +3,7 @@
 use super::{JobQueue, RevisePayload, Room};
 use crate::db::jobs::{JobKind, JobState};
 use crate::db::users::User;
-use crate::db::{self, JobId};
+use crate::db::{self, JobId, Timestamp};
 use crate::jobs::EnqueueError;
 
 /// Why a failed job was not queued again.
@@ -45,11 +45,11 @@ impl JobQueue {
                 },
             )?),
         };
-        let now = db::now();
+        let now = Timestamp::now();
         let mut tx = db.write.begin().await?;
         let id = match revise {
             None => {
-                self.enqueue_draft(&mut tx, user.id, job.thread_id, &now, Room::Check)
+                self.enqueue_draft(&mut tx, user.id, job.thread_id, now, Room::Check)
                     .await?
             }
             Some(payload) => {
@@ -59,7 +59,7 @@ impl JobQueue {
                     job.thread_id,
                     payload.draft_id,
                     &payload.feedback,
-                    &now,
+                    now,
                 )
                 .await?
             }

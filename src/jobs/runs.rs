@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use crate::agent::RunReport;
 use crate::db::agent_runs::{self, Outcome};
-use crate::db::{self, RunId};
+use crate::db::{RunId, Timestamp};
 
 /// How a run ended, with what the run page shows for it.
 pub(super) enum Ending<'a> {
@@ -39,5 +39,5 @@ pub(super) async fn finish(
         duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
         warning: report.warning.as_deref(),
     };
-    agent_runs::finish(&mut *conn, run_id, &finish, &db::now()).await
+    agent_runs::finish(&mut *conn, run_id, &finish, Timestamp::now()).await
 }

@@ -15,7 +15,7 @@ use super::csrf::{CsrfForm, NoFields};
 use super::{Layout, PageError, PageUser};
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::messages::Message;
-use crate::db::{self, MessageId, RunId, ThreadId};
+use crate::db::{self, MessageId, RunId, ThreadId, Timestamp};
 use crate::error::AppError;
 use crate::inbox;
 use crate::paste::{self, Format, Parsed};
@@ -269,7 +269,7 @@ struct RunView {
     offline: bool,
     tokens: i64,
     duration: String,
-    started_at: String,
+    started_at: Timestamp,
     reason: Option<String>,
     error: Option<String>,
     warning: Option<String>,
