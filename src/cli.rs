@@ -9,7 +9,7 @@ use crate::accounts;
 use crate::app::Application;
 use crate::auth;
 use crate::config::{Config, Settings};
-use crate::db::{self, Db, Timestamp};
+use crate::db::{self, Db, Timestamp, TokenId};
 
 /// draftdesk: an LLM agent drafts replies to your conversations; you review them.
 #[derive(Debug, Parser)]
@@ -61,7 +61,7 @@ pub enum TokenCommand {
     /// List the API tokens of user NAME.
     List { name: String },
     /// Revoke the API token with this id (as `token list` shows it).
-    Revoke { id: i64 },
+    Revoke { id: TokenId },
 }
 
 /// Runs the command the user asked for.

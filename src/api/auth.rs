@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use crate::auth::hash_token;
 use crate::db::aliases::{Sighting, Standing};
 use crate::db::users::User;
-use crate::db::{self, Db, Timestamp};
+use crate::db::{self, Db, Timestamp, TokenId};
 use crate::error::AppError;
 
 /// The longest `user_id` kept as an alias.
@@ -18,7 +18,7 @@ const MAX_ALIAS: usize = crate::limits::MAX_NAME;
 #[derive(Debug, Clone)]
 pub struct ApiUser {
     user: User,
-    token_id: i64,
+    token_id: TokenId,
     /// The calling client, as far as it says: its Origin, else its User-Agent.
     client: String,
     db: Db,
@@ -165,7 +165,7 @@ async fn path_token<S: Send + Sync>(
 /// Notes when the token was last used, at most once a minute so that a busy integration
 /// does not turn every read into a write. It runs off the request's path: a failure here
 /// must not fail the request, but it is logged.
-fn record_use(db: Db, token_id: i64, last_used_at: Option<Timestamp>) {
+fn record_use(db: Db, token_id: TokenId, last_used_at: Option<Timestamp>) {
     let now = Timestamp::now();
     let stale_before = now.plus(-chrono::TimeDelta::minutes(1));
     if last_used_at.is_some_and(|last| last >= stale_before) {
@@ -173,7 +173,7 @@ fn record_use(db: Db, token_id: i64, last_used_at: Option<Timestamp>) {
     }
     tokio::spawn(async move {
         if let Err(error) = db::tokens::touch(&db.write, token_id, now).await {
-            tracing::warn!(%error, token_id, "could not record API token use");
+            tracing::warn!(%error, token_id = token_id.get(), "could not record API token use");
         }
     });
 }

@@ -2,12 +2,12 @@
 
 use sqlx::SqlitePool;
 
-use super::{Timestamp, UserId};
+use super::{AliasId, Timestamp, TokenId, UserId};
 
 /// An alias as listed in settings.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Alias {
-    pub id: i64,
+    pub id: AliasId,
     pub alias: String,
     pub first_seen_from: String,
     pub first_seen_at: Timestamp,
@@ -31,7 +31,7 @@ pub enum Standing {
 /// Where a `user_id` first came from.
 #[derive(Debug, Clone)]
 pub struct Sighting<'a> {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub from: &'a str,
     pub now: Timestamp,
 }
@@ -109,7 +109,7 @@ pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<Alias>, sqlx
 pub async fn set_removed(
     pool: &SqlitePool,
     user_id: UserId,
-    id: i64,
+    id: AliasId,
     removed_at: Option<Timestamp>,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("UPDATE user_aliases SET removed_at = ? WHERE id = ? AND user_id = ?")

@@ -84,6 +84,14 @@ row_id!(
     /// A row of `agent_runs`.
     RunId
 );
+row_id!(
+    /// A row of `api_tokens` (`draftdesk token revoke <id>`, the settings page).
+    TokenId
+);
+row_id!(
+    /// A row of `user_aliases`.
+    AliasId
+);
 
 #[cfg(test)]
 mod tests {

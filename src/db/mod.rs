@@ -17,7 +17,7 @@ mod time;
 pub mod tokens;
 pub mod users;
 
-pub use ids::{DraftId, JobId, MessageId, ParseIdError, RunId, ThreadId, UserId};
+pub use ids::{AliasId, DraftId, JobId, MessageId, ParseIdError, RunId, ThreadId, TokenId, UserId};
 pub use time::{ParseTimestampError, Timestamp};
 
 use std::path::Path;

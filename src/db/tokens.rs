@@ -3,12 +3,12 @@
 use sqlx::SqlitePool;
 
 use super::users::User;
-use super::{Timestamp, UserId};
+use super::{Timestamp, TokenId, UserId};
 
 /// A token as listed to its owner (never the secret itself).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenInfo {
-    pub id: i64,
+    pub id: TokenId,
     pub label: String,
     pub prefix: String,
     pub created_at: Timestamp,
@@ -39,7 +39,7 @@ pub async fn insert(
 /// A live token and the user it belongs to.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenOwner {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub last_used_at: Option<Timestamp>,
     #[sqlx(flatten)]
     pub user: User,
@@ -62,7 +62,11 @@ pub async fn find_user(
 }
 
 /// Records when a token was used.
-pub async fn touch(pool: &SqlitePool, token_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
+pub async fn touch(
+    pool: &SqlitePool,
+    token_id: TokenId,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
         .bind(now)
         .bind(token_id)
@@ -86,7 +90,7 @@ pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<TokenInfo>, 
 /// token was revoked.
 pub async fn revoke(
     pool: &SqlitePool,
-    token_id: i64,
+    token_id: TokenId,
     user_id: Option<UserId>,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
