@@ -9,7 +9,7 @@ use crate::accounts;
 use crate::app::Application;
 use crate::auth;
 use crate::config::{Config, Settings};
-use crate::db::{self, Db};
+use crate::db::{self, Db, Timestamp, TokenId};
 
 /// draftdesk: an LLM agent drafts replies to your conversations; you review them.
 #[derive(Debug, Parser)]
@@ -61,7 +61,7 @@ pub enum TokenCommand {
     /// List the API tokens of user NAME.
     List { name: String },
     /// Revoke the API token with this id (as `token list` shows it).
-    Revoke { id: i64 },
+    Revoke { id: TokenId },
 }
 
 /// Runs the command the user asked for.
@@ -130,14 +130,16 @@ async fn token(db: &Db, command: TokenCommand) -> anyhow::Result<()> {
                     t.prefix,
                     t.label,
                     t.created_at,
-                    t.last_used_at.as_deref().unwrap_or("never"),
-                    t.revoked_at.as_deref().unwrap_or("-"),
+                    t.last_used_at
+                        .map_or_else(|| "never".to_owned(), |at| at.to_string()),
+                    t.revoked_at
+                        .map_or_else(|| "-".to_owned(), |at| at.to_string()),
                 ));
             }
             say(&lines.join("\n"))
         }
         TokenCommand::Revoke { id } => {
-            if db::tokens::revoke(&db.write, id, None, &db::now()).await? {
+            if db::tokens::revoke(&db.write, id, None, Timestamp::now()).await? {
                 say(&format!("revoked token {id}"))
             } else {
                 bail!("there is no live token with id {id}")

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::db;
 use crate::db::users::User;
+use crate::db::{self, JobId, ThreadId, Timestamp};
 use crate::error::AppError;
 use crate::jobs::{EnqueueError, JobQueue, Room};
 use crate::{paste, timestamp};
@@ -38,9 +38,9 @@ pub struct Accepted {
     /// How many messages the thread had not had before.
     pub new_messages: usize,
     /// The thread, if it exists (it is not created for a batch with nothing new).
-    pub thread_id: Option<i64>,
+    pub thread_id: Option<ThreadId>,
     /// The draft job the new messages are waiting on, if any.
-    pub job_id: Option<i64>,
+    pub job_id: Option<JobId>,
     /// The pending draft that answered an older state of the thread, if any.
     pub superseded_draft: Option<String>,
 }
@@ -156,7 +156,7 @@ pub async fn accept(
         .find_map(|(_, m)| batch.sent_at(m))
         .map(timestamp::to_storage);
     let mut tx = db.write.begin().await?;
-    let thread_id = db::threads::upsert(&mut *tx, user.id, thread_name, &batch.now).await?;
+    let thread_id = db::threads::upsert(&mut *tx, user.id, thread_name, batch.now).await?;
     if !db::jobs::has_queued_draft(&mut *tx, thread_id).await? {
         jobs.ensure_room(&mut tx, user.id).await?;
     }
@@ -171,7 +171,7 @@ pub async fn accept(
         tx.rollback().await?;
         return Ok(Accepted::nothing_new(Some(thread_id)));
     }
-    let superseded_draft = db::drafts::supersede_pending(&mut *tx, thread_id, &batch.now).await?;
+    let superseded_draft = db::drafts::supersede_pending(&mut *tx, thread_id, batch.now).await?;
     // A batch in one part has just checked the cap; a larger one did in its first part.
     let room = if earlier.is_empty() {
         Room::Check
@@ -179,7 +179,7 @@ pub async fn accept(
         Room::Reserved
     };
     let job_id = jobs
-        .enqueue_draft(&mut tx, user.id, thread_id, &batch.now, room)
+        .enqueue_draft(&mut tx, user.id, thread_id, batch.now, room)
         .await?;
     tx.commit().await?;
     jobs.wake();
@@ -192,7 +192,7 @@ pub async fn accept(
 }
 
 impl Accepted {
-    fn nothing_new(thread_id: Option<i64>) -> Self {
+    fn nothing_new(thread_id: Option<ThreadId>) -> Self {
         Self {
             new_messages: 0,
             thread_id,
@@ -205,7 +205,7 @@ impl Accepted {
 /// A batch of messages being stored, part by part.
 struct Batch<'a> {
     user: &'a User,
-    now: String,
+    now: Timestamp,
     received: chrono::DateTime<Utc>,
     /// The ordering key of the message before the next one (from the thread once known).
     previous_key: Option<String>,
@@ -221,7 +221,7 @@ impl<'a> Batch<'a> {
         let received = Utc::now();
         Self {
             user,
-            now: db::timestamp(received),
+            now: Timestamp::from(received),
             received,
             previous_key: None,
             first_dated_key: None,
@@ -240,7 +240,7 @@ impl<'a> Batch<'a> {
     async fn store(
         &mut self,
         tx: &mut sqlx::SqliteConnection,
-        thread_id: i64,
+        thread_id: ThreadId,
         part: &[(String, IncomingMessage)],
     ) -> Result<(), sqlx::Error> {
         let mut key = match self.previous_key.take() {
@@ -273,7 +273,7 @@ impl<'a> Batch<'a> {
                         is_mine: m
                             .is_mine
                             .unwrap_or_else(|| is_users_name(self.user, &m.sender_name)),
-                        received_at: &self.now,
+                        received_at: self.now,
                     },
                 )
                 .await?;

@@ -2,7 +2,7 @@
 
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::users::User;
-use crate::db::{self, Db};
+use crate::db::{self, Db, JobId, RunId, ThreadId, Timestamp};
 use crate::error::AppError;
 use crate::jobs::{EnqueueError, JobQueue, RetryError};
 
@@ -16,7 +16,7 @@ pub enum ReviewError {
     NotPending {
         id: String,
         status: DraftStatus,
-        thread_id: i64,
+        thread_id: ThreadId,
     },
     #[error("the final text is empty; write the reply, or approve the draft as it is")]
     EmptyFinalText,
@@ -96,12 +96,12 @@ pub async fn give_feedback(
     user: &User,
     draft_message_id: &str,
     feedback: &str,
-) -> Result<i64, ReviewError> {
+) -> Result<JobId, ReviewError> {
     let mut tx = jobs.db().write.begin().await?;
     let draft = pending_draft(&mut tx, user, draft_message_id).await?;
-    let now = db::now();
+    let now = Timestamp::now();
     let job_id = jobs
-        .enqueue_revise(&mut tx, user.id, draft.thread_id, draft.id, feedback, &now)
+        .enqueue_revise(&mut tx, user.id, draft.thread_id, draft.id, feedback, now)
         .await?;
     tx.commit().await?;
     jobs.wake();
@@ -152,8 +152,8 @@ async fn decide(
         },
         _ => None,
     };
-    let now = db::now();
-    db::drafts::decide(&mut *tx, draft.id, status, final_content.as_deref(), &now).await?;
+    let now = Timestamp::now();
+    db::drafts::decide(&mut *tx, draft.id, status, final_content.as_deref(), now).await?;
     tx.commit().await?;
     draft.status = status;
     draft.final_content = final_content;
@@ -166,25 +166,23 @@ async fn decide(
 pub async fn draft_anyway(
     jobs: &JobQueue,
     user: &User,
-    thread_id: i64,
-) -> Result<i64, ReviewError> {
+    thread_id: ThreadId,
+) -> Result<JobId, ReviewError> {
     let db = jobs.db();
     db::threads::find(&db.read, user.id, thread_id)
         .await?
         .ok_or_else(|| ReviewError::NotFound(format!("no thread with id {thread_id}")))?;
-    let now = db::now();
+    let now = Timestamp::now();
     let mut tx = db.write.begin().await?;
-    let id = jobs
-        .request_reply(&mut tx, user.id, thread_id, &now)
-        .await?;
+    let id = jobs.request_reply(&mut tx, user.id, thread_id, now).await?;
     tx.commit().await?;
     jobs.wake();
     Ok(id)
 }
 
 /// Takes a "no reply needed" decision off the dashboard.
-pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: i64) -> Result<(), ReviewError> {
-    if db::activity::dismiss_no_reply(&db.write, user.id, run_id, &db::now()).await? {
+pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: RunId) -> Result<(), ReviewError> {
+    if db::activity::dismiss_no_reply(&db.write, user.id, run_id, Timestamp::now()).await? {
         Ok(())
     } else {
         Err(ReviewError::NotFound(format!(

@@ -292,8 +292,8 @@ mod tests {
 
     fn message(sender: &str, content: &str, is_mine: bool) -> Message {
         Message {
-            id: 1,
-            thread_id: 1,
+            id: crate::db::MessageId::new(1),
+            thread_id: crate::db::ThreadId::new(1),
             message_id: "m".to_owned(),
             sender_name: sender.to_owned(),
             raw_date: String::new(),
@@ -301,7 +301,7 @@ mod tests {
             sent_at: None,
             content: content.to_owned(),
             is_mine,
-            received_at: String::new(),
+            received_at: crate::db::Timestamp::now(),
         }
     }
 

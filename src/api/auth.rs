@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use crate::auth::hash_token;
 use crate::db::aliases::{Sighting, Standing};
 use crate::db::users::User;
-use crate::db::{self, Db};
+use crate::db::{self, Db, Timestamp, TokenId};
 use crate::error::AppError;
 
 /// The longest `user_id` kept as an alias.
@@ -18,7 +18,7 @@ const MAX_ALIAS: usize = crate::limits::MAX_NAME;
 #[derive(Debug, Clone)]
 pub struct ApiUser {
     user: User,
-    token_id: i64,
+    token_id: TokenId,
     /// The calling client, as far as it says: its Origin, else its User-Agent.
     client: String,
     db: Db,
@@ -52,11 +52,11 @@ impl ApiUser {
                 format!("user_id must be at most {MAX_ALIAS} characters"),
             ));
         }
-        let now = db::now();
+        let now = Timestamp::now();
         let seen = Sighting {
             token_id: self.token_id,
             from: &self.client,
-            now: &now,
+            now,
         };
         match db::aliases::resolve(&self.db.read, &self.db.write, self.user.id, user_id, &seen)
             .await?
@@ -104,7 +104,7 @@ where
             .ok_or_else(|| {
                 AppError::Unauthorized("the API token is not valid or was revoked".to_owned())
             })?;
-        record_use(db.clone(), owner.token_id, owner.last_used_at.as_deref());
+        record_use(db.clone(), owner.token_id, owner.last_used_at);
         Ok(Self {
             user: owner.user,
             token_id: owner.token_id,
@@ -165,15 +165,15 @@ async fn path_token<S: Send + Sync>(
 /// Notes when the token was last used, at most once a minute so that a busy integration
 /// does not turn every read into a write. It runs off the request's path: a failure here
 /// must not fail the request, but it is logged.
-fn record_use(db: Db, token_id: i64, last_used_at: Option<&str>) {
-    let now = chrono::Utc::now();
-    let stale_before = db::timestamp(now - chrono::Duration::minutes(1));
-    if last_used_at.is_some_and(|last| last >= stale_before.as_str()) {
+fn record_use(db: Db, token_id: TokenId, last_used_at: Option<Timestamp>) {
+    let now = Timestamp::now();
+    let stale_before = now.plus(-chrono::TimeDelta::minutes(1));
+    if last_used_at.is_some_and(|last| last >= stale_before) {
         return;
     }
     tokio::spawn(async move {
-        if let Err(error) = db::tokens::touch(&db.write, token_id, &db::timestamp(now)).await {
-            tracing::warn!(%error, token_id, "could not record API token use");
+        if let Err(error) = db::tokens::touch(&db.write, token_id, now).await {
+            tracing::warn!(%error, token_id = token_id.get(), "could not record API token use");
         }
     });
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
-use crate::db::{self, Db};
+use crate::db::{self, Db, JobId, ThreadId, Timestamp};
 use crate::error::{AppError, ErrorBody};
 use crate::jobs::JobQueue;
 use crate::limits::{MAX_CONTENT, MAX_FEEDBACK, MAX_NAME};
@@ -32,9 +32,11 @@ struct DraftItem {
     thread_name: String,
     draft_message_id: String,
     draft_message_content: String,
-    thread_id: i64,
+    #[schema(value_type = i64)]
+    thread_id: ThreadId,
     status: &'static str,
-    created_at: String,
+    #[schema(value_type = String)]
+    created_at: Timestamp,
     feedback: Option<String>,
     revises_draft_message_id: Option<String>,
 }
@@ -101,7 +103,8 @@ pub struct FeedbackBody {
 pub struct FeedbackAccepted {
     status: &'static str,
     draft_message_id: String,
-    job_id: i64,
+    #[schema(value_type = i64)]
+    job_id: JobId,
 }
 
 /// `POST /process-feedback/`: queue a revision of a pending draft.
@@ -165,7 +168,8 @@ pub struct DecisionBody {
 pub struct Decided {
     status: &'static str,
     draft_message_id: String,
-    thread_id: i64,
+    #[schema(value_type = i64)]
+    thread_id: ThreadId,
     #[serde(skip_serializing_if = "Option::is_none")]
     final_content: Option<String>,
 }

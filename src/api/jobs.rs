@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use crate::db::jobs::{JobKind, JobState};
-use crate::db::{self, Db};
+use crate::db::{self, Db, JobId, ThreadId, Timestamp};
 use crate::error::{AppError, ErrorBody};
 
 /// How a finished job ended; absent while it is queued or running.
@@ -47,21 +47,27 @@ impl JobOutcome {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Job)]
 pub struct JobView {
-    id: i64,
+    #[schema(value_type = i64)]
+    id: JobId,
     kind: JobKind,
     state: JobState,
     outcome: Option<JobOutcome>,
     /// The draft the job wrote, when its outcome is `drafted`.
     draft_message_id: Option<String>,
-    thread_id: i64,
+    #[schema(value_type = i64)]
+    thread_id: ThreadId,
     thread_name: String,
     attempts: i64,
     max_attempts: i64,
-    run_at: String,
+    #[schema(value_type = String)]
+    run_at: Timestamp,
     last_error: Option<String>,
-    created_at: String,
-    updated_at: String,
-    finished_at: Option<String>,
+    #[schema(value_type = String)]
+    created_at: Timestamp,
+    #[schema(value_type = String)]
+    updated_at: Timestamp,
+    #[schema(value_type = Option<String>)]
+    finished_at: Option<Timestamp>,
 }
 
 /// `GET /jobs/{id}`: where a job is, and what it came to.
@@ -88,7 +94,7 @@ pub async fn show(
         .map(|(_, value)| value.as_str())
         .unwrap_or("");
     let not_found = || AppError::NotFound(format!("no job with id '{raw}'"));
-    let id: i64 = raw.parse().map_err(|_| not_found())?;
+    let id: JobId = raw.parse().map_err(|_| not_found())?;
     let job = db::jobs::find_for_user(&db.read, caller.user().id, id)
         .await?
         .ok_or_else(not_found)?;

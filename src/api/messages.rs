@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::input::{self, JsonOrForm};
+use crate::db::{JobId, ThreadId};
 use crate::error::{AppError, ErrorBody};
 use crate::inbox::{self, IncomingMessage, MAX_MESSAGES};
 use crate::jobs::JobQueue;
@@ -79,12 +80,14 @@ pub struct SendMessagesResponse {
     #[schema(example = "accepted")]
     status: &'static str,
     thread_name: String,
-    thread_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    thread_id: Option<ThreadId>,
     /// How many of the messages were not stored before.
     new_messages: usize,
     /// The draft job that will answer the thread (`GET /jobs/{id}`), when any message
     /// was new.
-    job_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    job_id: Option<JobId>,
     /// A pending draft that the new messages made out of date, now superseded.
     superseded_draft_message_id: Option<String>,
     /// How a pasted conversation was read (form posts with `conversation` only).

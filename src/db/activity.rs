@@ -3,22 +3,24 @@
 
 use sqlx::SqlitePool;
 
+use super::{JobId, RunId, ThreadId, Timestamp, UserId};
+
 /// A queued or running job, or a failed one, as the dashboard lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WorkItem {
-    pub job_id: i64,
+    pub job_id: JobId,
     pub kind: super::jobs::JobKind,
     pub state: super::jobs::JobState,
     pub attempts: i64,
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     /// When it was queued (or claimed, for a running job).
-    pub since: String,
+    pub since: Timestamp,
     pub last_error: Option<String>,
 }
 
 /// The user's queued and running jobs, oldest first.
-pub async fn in_progress(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem>, sqlx::Error> {
+pub async fn in_progress(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkItem>, sqlx::Error> {
     sqlx::query_as(
         "SELECT j.id AS job_id, j.kind, j.state, j.attempts, t.id AS thread_id, \
                 t.name AS thread_name, \
@@ -33,7 +35,7 @@ pub async fn in_progress(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem
 }
 
 /// Failed jobs that are the latest word on their thread (not yet retried or overtaken).
-pub async fn failures(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem>, sqlx::Error> {
+pub async fn failures(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkItem>, sqlx::Error> {
     sqlx::query_as(
         "SELECT j.id AS job_id, j.kind, j.state, j.attempts, t.id AS thread_id, \
                 t.name AS thread_name, coalesce(j.finished_at, j.updated_at) AS since, \
@@ -51,11 +53,11 @@ pub async fn failures(pool: &SqlitePool, user_id: i64) -> Result<Vec<WorkItem>, 
 /// A thread whose latest run decided that no reply is needed, as the dashboard lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NoReplyItem {
-    pub run_id: i64,
-    pub thread_id: i64,
+    pub run_id: RunId,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub reason: Option<String>,
-    pub decided_at: String,
+    pub decided_at: Timestamp,
     /// The thread's last message, which the decision was about.
     pub last_sender: Option<String>,
     pub last_content: Option<String>,
@@ -63,7 +65,10 @@ pub struct NoReplyItem {
 
 /// Threads whose latest run ended "no reply needed" and that nothing has moved on since:
 /// no pending draft, no queued or running job, not dismissed. Newest first.
-pub async fn no_replies(pool: &SqlitePool, user_id: i64) -> Result<Vec<NoReplyItem>, sqlx::Error> {
+pub async fn no_replies(
+    pool: &SqlitePool,
+    user_id: UserId,
+) -> Result<Vec<NoReplyItem>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.id AS run_id, t.id AS thread_id, t.name AS thread_name, r.reason, \
                 coalesce(r.finished_at, r.started_at) AS decided_at, \
@@ -87,9 +92,9 @@ pub async fn no_replies(pool: &SqlitePool, user_id: i64) -> Result<Vec<NoReplyIt
 /// Dismisses a "no reply needed" decision of the user; returns whether there was one.
 pub async fn dismiss_no_reply(
     pool: &SqlitePool,
-    user_id: i64,
-    run_id: i64,
-    now: &str,
+    user_id: UserId,
+    run_id: RunId,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE agent_runs SET dismissed_at = ?1 \
@@ -105,7 +110,7 @@ pub async fn dismiss_no_reply(
 }
 
 /// Changes whenever the user's jobs, drafts or messages change.
-pub async fn version(pool: &SqlitePool, user_id: i64) -> Result<String, sqlx::Error> {
+pub async fn version(pool: &SqlitePool, user_id: UserId) -> Result<String, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = ?1) || '|' || \
                 (SELECT count(*) FROM drafts WHERE user_id = ?1 AND status = 'pending') || '|' || \
@@ -126,8 +131,8 @@ pub struct ReviewItem {
     pub draft_message_id: String,
     pub content: String,
     pub feedback: Option<String>,
-    pub created_at: String,
-    pub thread_id: i64,
+    pub created_at: Timestamp,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub answers_sender: Option<String>,
     pub answers_content: Option<String>,
@@ -144,9 +149,9 @@ pub struct ReviewItem {
 }
 
 /// A message quoted on a review card.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuotedMessage {
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     pub sender_name: String,
     pub content: String,
     pub when: String,
@@ -161,7 +166,7 @@ const QUOTED_PER_CARD: i64 = 3;
 /// (at most [`QUOTED_PER_CARD`]), oldest first, in one query.
 async fn since_last_reply(
     pool: &SqlitePool,
-    thread_ids: &[i64],
+    thread_ids: &[ThreadId],
 ) -> Result<Vec<QuotedMessage>, sqlx::Error> {
     let ids = serde_json::to_string(thread_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query_as(
@@ -188,7 +193,7 @@ async fn since_last_reply(
 /// A page of the user's pending drafts, newest first, and whether there are more.
 pub async fn review_queue(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ReviewItem>, i64), sqlx::Error> {
@@ -213,7 +218,7 @@ pub async fn review_queue(
     .fetch_all(pool)
     .await?;
     let mut items: Vec<ReviewItem> = items;
-    let thread_ids: Vec<i64> = items.iter().map(|i| i.thread_id).collect();
+    let thread_ids: Vec<ThreadId> = items.iter().map(|i| i.thread_id).collect();
     for quoted in since_last_reply(pool, &thread_ids).await? {
         if let Some(item) = items.iter_mut().find(|i| i.thread_id == quoted.thread_id) {
             item.earlier_unquoted = (quoted.unanswered - QUOTED_PER_CARD).max(0);

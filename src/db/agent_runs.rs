@@ -2,6 +2,8 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{JobId, MessageId, RunId, ThreadId, Timestamp};
+
 /// Why a run happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
@@ -36,18 +38,18 @@ impl Outcome {
 /// A stored run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AgentRun {
-    pub id: i64,
-    pub thread_id: i64,
-    pub job_id: Option<i64>,
+    pub id: RunId,
+    pub thread_id: ThreadId,
+    pub job_id: Option<JobId>,
     pub trigger: Trigger,
     pub model: String,
     pub offline: bool,
     pub transcript: String,
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
-    pub snapshot_message: Option<i64>,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub snapshot_message: Option<MessageId>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     pub duration_ms: Option<i64>,
     pub outcome: Option<Outcome>,
     pub reason: Option<String>,
@@ -60,13 +62,13 @@ pub struct AgentRun {
 /// returns the run's id and the snapshot.
 pub async fn start(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
-    job_id: i64,
+    thread_id: ThreadId,
+    job_id: JobId,
     trigger: Trigger,
     model: &str,
     offline: bool,
-    now: &str,
-) -> Result<(i64, Option<i64>), sqlx::Error> {
+    now: Timestamp,
+) -> Result<(RunId, Option<MessageId>), sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
                                  started_at) \
@@ -87,9 +89,9 @@ pub async fn start(
 /// agent finished, e.g. because its thread or draft was gone).
 pub async fn fail_if_open(
     conn: impl SqliteExecutor<'_>,
-    run_id: i64,
+    run_id: RunId,
     error: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', error = ?, finished_at = ? \
@@ -120,9 +122,9 @@ pub struct Finish<'a> {
 /// Records how a run ended.
 pub async fn finish(
     conn: impl SqliteExecutor<'_>,
-    run_id: i64,
+    run_id: RunId,
     f: &Finish<'_>,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = ?, reason = ?, error = ?, transcript = ?, \
@@ -146,7 +148,10 @@ pub async fn finish(
 }
 
 /// A thread's runs, oldest first.
-pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<AgentRun>, sqlx::Error> {
+pub async fn list_thread(
+    pool: &SqlitePool,
+    thread_id: ThreadId,
+) -> Result<Vec<AgentRun>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, thread_id, job_id, trigger, model, offline, transcript, prompt_tokens, \
                 completion_tokens, snapshot_message, started_at, finished_at, duration_ms, \
@@ -161,8 +166,8 @@ pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<AgentR
 /// Closes the runs of a job that never finished (the worker died or was stopped).
 pub async fn abandon_unfinished(
     conn: impl SqliteExecutor<'_>,
-    job_id: i64,
-    now: &str,
+    job_id: JobId,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', \

@@ -2,14 +2,16 @@
 
 use sqlx::SqlitePool;
 
+use super::{AliasId, Timestamp, TokenId, UserId};
+
 /// An alias as listed in settings.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Alias {
-    pub id: i64,
+    pub id: AliasId,
     pub alias: String,
     pub first_seen_from: String,
-    pub first_seen_at: String,
-    pub removed_at: Option<String>,
+    pub first_seen_at: Timestamp,
+    pub removed_at: Option<Timestamp>,
     /// The label of the token that first used it, if that token still exists.
     pub token_label: Option<String>,
     pub token_prefix: Option<String>,
@@ -29,9 +31,9 @@ pub enum Standing {
 /// Where a `user_id` first came from.
 #[derive(Debug, Clone)]
 pub struct Sighting<'a> {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub from: &'a str,
-    pub now: &'a str,
+    pub now: Timestamp,
 }
 
 /// Looks `alias` up for `user_id`'s account, learning it as a new alias of that account
@@ -39,11 +41,11 @@ pub struct Sighting<'a> {
 pub async fn resolve(
     read: &SqlitePool,
     write: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     alias: &str,
     seen: &Sighting<'_>,
 ) -> Result<Standing, sqlx::Error> {
-    let account: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = ?")
+    let account: Option<UserId> = sqlx::query_scalar("SELECT id FROM users WHERE name = ?")
         .bind(alias)
         .fetch_optional(read)
         .await?;
@@ -72,8 +74,8 @@ pub async fn resolve(
     }
 }
 
-async fn find(pool: &SqlitePool, alias: &str) -> Result<Option<(i64, bool)>, sqlx::Error> {
-    let row: Option<(i64, Option<String>)> =
+async fn find(pool: &SqlitePool, alias: &str) -> Result<Option<(UserId, bool)>, sqlx::Error> {
+    let row: Option<(UserId, Option<String>)> =
         sqlx::query_as("SELECT user_id, removed_at FROM user_aliases WHERE alias = ?")
             .bind(alias)
             .fetch_optional(pool)
@@ -81,7 +83,7 @@ async fn find(pool: &SqlitePool, alias: &str) -> Result<Option<(i64, bool)>, sql
     Ok(row.map(|(owner, removed)| (owner, removed.is_some())))
 }
 
-fn standing(user_id: i64, (owner, removed): (i64, bool)) -> Standing {
+fn standing(user_id: UserId, (owner, removed): (UserId, bool)) -> Standing {
     match (owner == user_id, removed) {
         (false, _) => Standing::Other,
         (true, true) => Standing::Removed,
@@ -90,7 +92,7 @@ fn standing(user_id: i64, (owner, removed): (i64, bool)) -> Standing {
 }
 
 /// The account's aliases, newest first.
-pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<Alias>, sqlx::Error> {
+pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<Alias>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, a.alias, a.first_seen_from, a.first_seen_at, a.removed_at, \
                 t.label AS token_label, t.prefix AS token_prefix \
@@ -106,9 +108,9 @@ pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<Alias>, sqlx::E
 /// the account has no alias with that id.
 pub async fn set_removed(
     pool: &SqlitePool,
-    user_id: i64,
-    id: i64,
-    removed_at: Option<&str>,
+    user_id: UserId,
+    id: AliasId,
+    removed_at: Option<Timestamp>,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("UPDATE user_aliases SET removed_at = ? WHERE id = ? AND user_id = ?")
         .bind(removed_at)

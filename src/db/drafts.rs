@@ -2,6 +2,8 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{DraftId, MessageId, RunId, ThreadId, Timestamp, UserId};
+
 /// Where a draft is in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
 #[serde(rename_all = "lowercase")]
@@ -27,19 +29,19 @@ impl DraftStatus {
 /// A stored draft.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Draft {
-    pub id: i64,
+    pub id: DraftId,
     pub draft_message_id: String,
-    pub user_id: i64,
-    pub thread_id: i64,
+    pub user_id: UserId,
+    pub thread_id: ThreadId,
     pub content: String,
     pub status: DraftStatus,
-    pub revises_draft_id: Option<i64>,
+    pub revises_draft_id: Option<DraftId>,
     pub feedback: Option<String>,
-    pub agent_run_id: Option<i64>,
-    pub answers_message: Option<i64>,
+    pub agent_run_id: Option<RunId>,
+    pub answers_message: Option<MessageId>,
     pub final_content: Option<String>,
-    pub created_at: String,
-    pub decided_at: Option<String>,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "id, draft_message_id, user_id, thread_id, content, status, \
@@ -50,13 +52,13 @@ const COLUMNS: &str = "id, draft_message_id, user_id, thread_id, content, status
 #[derive(Debug, Clone)]
 pub struct NewDraft<'a> {
     pub draft_message_id: &'a str,
-    pub user_id: i64,
-    pub thread_id: i64,
+    pub user_id: UserId,
+    pub thread_id: ThreadId,
     pub content: &'a str,
-    pub revises_draft_id: Option<i64>,
+    pub revises_draft_id: Option<DraftId>,
     pub feedback: Option<&'a str>,
-    pub agent_run_id: Option<i64>,
-    pub answers_message: Option<i64>,
+    pub agent_run_id: Option<RunId>,
+    pub answers_message: Option<MessageId>,
 }
 
 /// Stores a pending draft. Fails with a unique violation if the thread already has one.
@@ -81,7 +83,7 @@ pub async fn insert(conn: impl SqliteExecutor<'_>, d: &NewDraft<'_>) -> Result<D
 /// A draft of the given user by its external id; another user's draft is not found.
 pub async fn find_for_user(
     conn: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     draft_message_id: &str,
 ) -> Result<Option<Draft>, sqlx::Error> {
     sqlx::query_as(&format!(
@@ -96,8 +98,8 @@ pub async fn find_for_user(
 /// Marks the thread's pending draft superseded; returns its external id if there was one.
 pub async fn supersede_pending(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
-    now: &str,
+    thread_id: ThreadId,
+    now: Timestamp,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE drafts SET status = 'superseded', decided_at = ? \
@@ -112,10 +114,10 @@ pub async fn supersede_pending(
 /// Moves a pending draft to `status`; returns false if it was no longer pending.
 pub async fn decide(
     conn: impl SqliteExecutor<'_>,
-    draft_id: i64,
+    draft_id: DraftId,
     status: DraftStatus,
     final_content: Option<&str>,
-    now: &str,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE drafts SET status = ?, final_content = ?, decided_at = ? \
@@ -134,18 +136,18 @@ pub async fn decide(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingDraft {
     pub draft_message_id: String,
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub content: String,
     pub feedback: Option<String>,
     pub revises: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// The user's drafts waiting for review, newest first.
 pub async fn list_pending(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Vec<PendingDraft>, sqlx::Error> {
     sqlx::query_as(
         "SELECT d.draft_message_id, d.thread_id, t.name AS thread_name, d.content, d.feedback, \
@@ -162,7 +164,10 @@ pub async fn list_pending(
 }
 
 /// A draft by its row id.
-pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Draft>, sqlx::Error> {
+pub async fn find(
+    conn: impl SqliteExecutor<'_>,
+    id: DraftId,
+) -> Result<Option<Draft>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM drafts WHERE id = ?"))
         .bind(id)
         .fetch_optional(conn)
@@ -172,7 +177,7 @@ pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Draft
 /// The thread's pending draft, if it has one.
 pub async fn pending_for_thread(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
+    thread_id: ThreadId,
 ) -> Result<Option<Draft>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM drafts WHERE thread_id = ? AND status = 'pending'"
@@ -183,7 +188,10 @@ pub async fn pending_for_thread(
 }
 
 /// Every draft of a thread, oldest first (the revision chains).
-pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Draft>, sqlx::Error> {
+pub async fn list_thread(
+    pool: &SqlitePool,
+    thread_id: ThreadId,
+) -> Result<Vec<Draft>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM drafts WHERE thread_id = ? ORDER BY id"
     ))
@@ -196,7 +204,7 @@ pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Draft>
 /// meanwhile; returns whether it did.
 pub async fn undo_reject(
     conn: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     draft_message_id: &str,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(

@@ -2,6 +2,8 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{DraftId, JobId, ThreadId, Timestamp, UserId};
+
 /// How many times a job is tried before it is marked failed.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;
 
@@ -30,29 +32,29 @@ pub enum JobState {
 /// A stored job.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub kind: JobKind,
-    pub user_id: i64,
-    pub thread_id: i64,
+    pub user_id: UserId,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub payload: String,
     pub state: JobState,
     pub attempts: i64,
     pub max_attempts: i64,
-    pub run_at: String,
+    pub run_at: Timestamp,
     pub last_error: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub finished_at: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
 }
 
 /// The thread's queued draft job, if it has one (a thread has at most one: new messages
 /// join it), marked as touched now.
 pub async fn join_queued_draft(
     conn: &mut sqlx::SqliteConnection,
-    thread_id: i64,
-    now: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+    thread_id: ThreadId,
+    now: Timestamp,
+) -> Result<Option<JobId>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE jobs SET updated_at = ? \
          WHERE thread_id = ? AND kind = 'draft' AND state = 'queued' RETURNING id",
@@ -66,7 +68,7 @@ pub async fn join_queued_draft(
 /// Whether the thread has a queued draft job.
 pub async fn has_queued_draft(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
+    thread_id: ThreadId,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs \
@@ -80,8 +82,8 @@ pub async fn has_queued_draft(
 /// The queued revise job of a draft (at most one), with its payload.
 pub async fn queued_revise(
     conn: impl SqliteExecutor<'_>,
-    draft_id: i64,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+    draft_id: DraftId,
+) -> Result<Option<(JobId, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, payload FROM jobs WHERE draft_id = ? AND kind = 'revise' AND state = 'queued'",
     )
@@ -93,9 +95,9 @@ pub async fn queued_revise(
 /// Replaces a queued job's payload (newer feedback joining a queued revision).
 pub async fn set_payload(
     conn: impl SqliteExecutor<'_>,
-    id: i64,
+    id: JobId,
     payload: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
         .bind(payload)
@@ -110,12 +112,12 @@ pub async fn set_payload(
 pub async fn insert(
     conn: impl SqliteExecutor<'_>,
     kind: JobKind,
-    user_id: i64,
-    thread_id: i64,
-    draft_id: Option<i64>,
+    user_id: UserId,
+    thread_id: ThreadId,
+    draft_id: Option<DraftId>,
     payload: &str,
-    now: &str,
-) -> Result<i64, sqlx::Error> {
+    now: Timestamp,
+) -> Result<JobId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
                            created_at, updated_at) \
@@ -135,8 +137,8 @@ pub async fn insert(
 /// A job of the given user; another user's job is not found.
 pub async fn find_for_user(
     pool: &SqlitePool,
-    user_id: i64,
-    job_id: i64,
+    user_id: UserId,
+    job_id: JobId,
 ) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as(
         "SELECT j.id, j.kind, j.user_id, j.thread_id, t.name AS thread_name, j.payload, j.state, \
@@ -155,7 +157,7 @@ pub async fn find_for_user(
 /// `None` while it runs or when the job never ran), and the draft that run wrote.
 pub async fn last_run_result(
     pool: &SqlitePool,
-    job_id: i64,
+    job_id: JobId,
 ) -> Result<(Option<String>, Option<String>), sqlx::Error> {
     let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT r.outcome, d.draft_message_id \
@@ -193,8 +195,8 @@ pub enum Claimable {
 pub async fn claim(
     conn: &mut sqlx::SqliteConnection,
     which: Claimable,
-    now: &str,
-    lease_until: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
 ) -> Result<Option<Job>, sqlx::Error> {
     const THREAD_IDLE: &str = "NOT EXISTS ( \
         SELECT 1 FROM jobs r \
@@ -241,7 +243,10 @@ pub async fn claim(
 }
 
 /// How many jobs of the user wait in the queue.
-pub async fn count_queued(conn: impl SqliteExecutor<'_>, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_queued(
+    conn: impl SqliteExecutor<'_>,
+    user_id: UserId,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id = ? AND state = 'queued'")
         .bind(user_id)
         .fetch_one(conn)
@@ -249,7 +254,7 @@ pub async fn count_queued(conn: impl SqliteExecutor<'_>, user_id: i64) -> Result
 }
 
 /// A job by id.
-pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Job>, sqlx::Error> {
+pub async fn find(conn: impl SqliteExecutor<'_>, id: JobId) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {JOB_COLUMNS} FROM jobs j JOIN threads t ON t.id = j.thread_id WHERE j.id = ?"
     ))
@@ -264,9 +269,9 @@ pub async fn find(conn: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Job>,
 /// this claim's.
 pub async fn heartbeat(
     pool: &SqlitePool,
-    id: i64,
+    id: JobId,
     attempt: i64,
-    lease_until: &str,
+    lease_until: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET locked_until = ? WHERE id = ? AND attempts = ? AND state = 'running'",
@@ -282,9 +287,9 @@ pub async fn heartbeat(
 /// Marks a job done if it is still this claim's (see [`heartbeat`]); returns whether it was.
 pub async fn complete(
     conn: impl SqliteExecutor<'_>,
-    id: i64,
+    id: JobId,
     attempt: i64,
-    now: &str,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'done', last_error = NULL, locked_until = NULL, \
@@ -302,10 +307,10 @@ pub async fn complete(
 /// Marks a job failed for good, keeping the error, if it is still this claim's.
 pub async fn fail(
     pool: &SqlitePool,
-    id: i64,
+    id: JobId,
     attempt: i64,
     error: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE jobs SET state = 'failed', last_error = ?1, locked_until = NULL, updated_at = ?2, \
@@ -329,11 +334,11 @@ pub async fn fail(
 /// into it: marked done with a note, rather than queued twice.
 pub async fn retry_later(
     pool: &SqlitePool,
-    id: i64,
+    id: JobId,
     attempt: i64,
-    run_at: &str,
+    run_at: Timestamp,
     error: &str,
-    now: &str,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let ours: Option<i64> = sqlx::query_scalar(
@@ -346,7 +351,7 @@ pub async fn retry_later(
     if ours.is_none() {
         return tx.rollback().await;
     }
-    let follow_up: Option<i64> = sqlx::query_scalar(
+    let follow_up: Option<JobId> = sqlx::query_scalar(
         "SELECT f.id FROM jobs f JOIN jobs j ON j.id = ? \
          WHERE j.kind = 'draft' AND f.kind = 'draft' AND f.thread_id = j.thread_id \
            AND f.state = 'queued' AND f.id <> j.id",
@@ -386,7 +391,7 @@ pub async fn retry_later(
 
 /// Gives back a job whose worker was stopped before it finished: queued again, this
 /// attempt not counted.
-pub async fn release(pool: &SqlitePool, id: i64, now: &str) -> Result<(), sqlx::Error> {
+pub async fn release(pool: &SqlitePool, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, \
                 updated_at = ? \

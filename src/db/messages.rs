@@ -4,11 +4,13 @@ use std::collections::HashSet;
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{MessageId, ThreadId, Timestamp, UserId};
+
 /// A stored message.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Message {
-    pub id: i64,
-    pub thread_id: i64,
+    pub id: MessageId,
+    pub thread_id: ThreadId,
     pub message_id: String,
     pub sender_name: String,
     pub raw_date: String,
@@ -16,14 +18,14 @@ pub struct Message {
     pub sent_at: Option<String>,
     pub content: String,
     pub is_mine: bool,
-    pub received_at: String,
+    pub received_at: Timestamp,
 }
 
 /// A message about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
-    pub user_id: i64,
-    pub thread_id: i64,
+    pub user_id: UserId,
+    pub thread_id: ThreadId,
     pub message_id: &'a str,
     pub sender_name: &'a str,
     pub raw_date: &'a str,
@@ -32,7 +34,7 @@ pub struct NewMessage<'a> {
     pub sort_key: &'a str,
     pub content: &'a str,
     pub is_mine: bool,
-    pub received_at: &'a str,
+    pub received_at: Timestamp,
 }
 
 /// What a thread already has of a batch: the thread's id if it exists, and which of the
@@ -41,21 +43,21 @@ pub struct NewMessage<'a> {
 #[derive(Debug, Default)]
 pub struct Known {
     pub message_ids: HashSet<String>,
-    pub thread_id: Option<i64>,
+    pub thread_id: Option<ThreadId>,
 }
 
 /// Which of `message_ids` the user's thread `thread_name` already has, in one query (the
 /// resend fast path).
 pub async fn known(
     conn: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     thread_name: &str,
     message_ids: &[&str],
 ) -> Result<Known, sqlx::Error> {
     // One JSON parameter instead of a placeholder per id keeps a single cached statement
     // for any number of ids.
     let ids = serde_json::to_string(message_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(ThreadId, Option<String>)> = sqlx::query_as(
         "SELECT t.id, m.message_id \
          FROM threads t \
          LEFT JOIN messages m ON m.thread_id = t.id \
@@ -106,7 +108,7 @@ pub async fn insert(
 /// The ordering key of the thread's last message, if it has any.
 pub async fn last_sort_key(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
+    thread_id: ThreadId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT max(sort_key) FROM messages WHERE thread_id = ?")
         .bind(thread_id)
@@ -115,7 +117,10 @@ pub async fn last_sort_key(
 }
 
 /// A thread's messages in conversation order: by time, then by arrival.
-pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Message>, sqlx::Error> {
+pub async fn list_thread(
+    pool: &SqlitePool,
+    thread_id: ThreadId,
+) -> Result<Vec<Message>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, thread_id, message_id, sender_name, raw_date, raw_time, sent_at, content, \
                 is_mine, received_at \
@@ -129,8 +134,8 @@ pub async fn list_thread(pool: &SqlitePool, thread_id: i64) -> Result<Vec<Messag
 /// The id of the thread's newest stored message (the agent's snapshot).
 pub async fn newest_id(
     conn: impl SqliteExecutor<'_>,
-    thread_id: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+    thread_id: ThreadId,
+) -> Result<Option<MessageId>, sqlx::Error> {
     sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = ?")
         .bind(thread_id)
         .fetch_one(conn)
@@ -140,9 +145,9 @@ pub async fn newest_id(
 /// Removes one of the user's messages from a thread; returns whether there was one.
 pub async fn remove(
     pool: &SqlitePool,
-    user_id: i64,
-    thread_id: i64,
-    id: i64,
+    user_id: UserId,
+    thread_id: ThreadId,
+    id: MessageId,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("DELETE FROM messages WHERE id = ? AND thread_id = ? AND user_id = ?")
         .bind(id)

@@ -8,12 +8,17 @@ pub mod activity;
 pub mod agent_runs;
 pub mod aliases;
 pub mod drafts;
+mod ids;
 pub mod jobs;
 pub mod messages;
 pub mod search;
 pub mod threads;
+mod time;
 pub mod tokens;
 pub mod users;
+
+pub use ids::{AliasId, DraftId, JobId, MessageId, ParseIdError, RunId, ThreadId, TokenId, UserId};
+pub use time::{ParseTimestampError, Timestamp};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -102,16 +107,6 @@ fn connect_options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10)))
-}
-
-/// The current time in the form the schema stores (UTC, sortable text).
-pub fn now() -> String {
-    timestamp(chrono::Utc::now())
-}
-
-/// Formats a UTC instant in the schema's text form.
-pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// True when the error is a violation of a UNIQUE constraint or index.

@@ -2,6 +2,8 @@
 
 use sqlx::SqlitePool;
 
+use super::{ThreadId, UserId};
+
 /// A reply the user approved before.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApprovedExample {
@@ -33,8 +35,8 @@ pub fn fts_query(text: &str) -> Option<String> {
 /// Approved replies of the user in threads other than `exclude_thread`, best match first.
 pub async fn approved(
     pool: &SqlitePool,
-    user_id: i64,
-    exclude_thread: i64,
+    user_id: UserId,
+    exclude_thread: ThreadId,
     query: &str,
     limit: i64,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
@@ -58,8 +60,8 @@ pub async fn approved(
 /// next message in that thread, best match first (exchanges with a reply first).
 pub async fn exchanges(
     pool: &SqlitePool,
-    user_id: i64,
-    exclude_thread: i64,
+    user_id: UserId,
+    exclude_thread: ThreadId,
     query: &str,
     limit: i64,
 ) -> Result<Vec<PastExchange>, sqlx::Error> {
@@ -89,7 +91,7 @@ pub async fn exchanges(
 /// The user's most recently approved replies anywhere, newest first.
 pub async fn recent_approved(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     limit: i64,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
     sqlx::query_as(

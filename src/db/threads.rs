@@ -2,23 +2,25 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{ThreadId, Timestamp, UserId};
+
 /// A conversation of one user.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Thread {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: ThreadId,
+    pub user_id: UserId,
     pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// Creates the thread if it does not exist yet and marks it updated; returns its id.
 pub async fn upsert(
     conn: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
-    now: &str,
-) -> Result<i64, sqlx::Error> {
+    now: Timestamp,
+) -> Result<ThreadId, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO threads (user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (user_id, name) DO UPDATE SET updated_at = excluded.updated_at \
@@ -35,8 +37,8 @@ pub async fn upsert(
 /// A thread of the given user, by id.
 pub async fn find(
     pool: &SqlitePool,
-    user_id: i64,
-    thread_id: i64,
+    user_id: UserId,
+    thread_id: ThreadId,
 ) -> Result<Option<Thread>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, user_id, name, created_at, updated_at FROM threads WHERE id = ? AND user_id = ?",
@@ -50,7 +52,7 @@ pub async fn find(
 /// A thread of the given user, by name.
 pub async fn find_by_name(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
 ) -> Result<Option<Thread>, sqlx::Error> {
     sqlx::query_as(

@@ -3,22 +3,23 @@
 use sqlx::SqlitePool;
 
 use super::users::User;
+use super::{Timestamp, TokenId, UserId};
 
 /// A token as listed to its owner (never the secret itself).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenInfo {
-    pub id: i64,
+    pub id: TokenId,
     pub label: String,
     pub prefix: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// Stores a new token for a user.
 pub async fn insert(
     pool: &SqlitePool,
-    user_id: i64,
+    user_id: UserId,
     label: &str,
     token_hash: &str,
     prefix: &str,
@@ -38,8 +39,8 @@ pub async fn insert(
 /// A live token and the user it belongs to.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenOwner {
-    pub token_id: i64,
-    pub last_used_at: Option<String>,
+    pub token_id: TokenId,
+    pub last_used_at: Option<Timestamp>,
     #[sqlx(flatten)]
     pub user: User,
 }
@@ -61,7 +62,11 @@ pub async fn find_user(
 }
 
 /// Records when a token was used.
-pub async fn touch(pool: &SqlitePool, token_id: i64, now: &str) -> Result<(), sqlx::Error> {
+pub async fn touch(
+    pool: &SqlitePool,
+    token_id: TokenId,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
         .bind(now)
         .bind(token_id)
@@ -71,7 +76,7 @@ pub async fn touch(pool: &SqlitePool, token_id: i64, now: &str) -> Result<(), sq
 }
 
 /// A user's tokens, newest first, revoked ones included.
-pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenInfo>, sqlx::Error> {
+pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<TokenInfo>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, label, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
          WHERE user_id = ? ORDER BY id DESC",
@@ -85,9 +90,9 @@ pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenInfo>, sql
 /// token was revoked.
 pub async fn revoke(
     pool: &SqlitePool,
-    token_id: i64,
-    user_id: Option<i64>,
-    now: &str,
+    token_id: TokenId,
+    user_id: Option<UserId>,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE api_tokens SET revoked_at = ? \

@@ -2,17 +2,19 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use super::{Timestamp, UserId};
+
 /// A user as the application sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     /// The stable external id, the contract's `user_id`.
     pub name: String,
     pub display_name: String,
     #[sqlx(json)]
     pub my_names: Vec<String>,
     pub style_notes: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, name, display_name, my_names, style_notes, created_at";
@@ -77,7 +79,7 @@ pub async fn find_by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>,
 }
 
 /// Finds a user by their row id.
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
+pub async fn find(pool: &SqlitePool, id: UserId) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -89,7 +91,7 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Erro
 /// written.
 pub async fn replace_style_notes(
     conn: impl SqliteExecutor<'_>,
-    id: i64,
+    id: UserId,
     seen: &str,
     notes: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -103,7 +105,7 @@ pub async fn replace_style_notes(
 }
 
 /// Appends a learned line to the user's style notes unless they already say it.
-pub async fn add_style_note(pool: &SqlitePool, id: i64, note: &str) -> Result<(), sqlx::Error> {
+pub async fn add_style_note(pool: &SqlitePool, id: UserId, note: &str) -> Result<(), sqlx::Error> {
     let line = format!("- {note}");
     sqlx::query(
         "UPDATE users SET style_notes = ltrim(style_notes || char(10) || ?, char(10)) \
@@ -147,7 +149,7 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
 /// Replaces the names the user appears under in conversations.
 pub async fn set_names(
     conn: impl SqliteExecutor<'_>,
-    id: i64,
+    id: UserId,
     my_names: &[String],
 ) -> Result<(), sqlx::Error> {
     let names = serde_json::to_string(my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use super::JobQueue;
-use crate::db;
 use crate::db::jobs::JobKind;
+use crate::db::{self, DraftId, JobId, ThreadId, Timestamp, UserId};
 use crate::review::MAX_FEEDBACK;
 
 /// How long a client whose queue is full is asked to wait before trying again.
@@ -49,7 +49,7 @@ pub(crate) struct DraftPayload {
 /// What a revise job carries.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct RevisePayload {
-    pub draft_id: i64,
+    pub draft_id: DraftId,
     /// The reviewer's feedback; later feedback given before the revision started is
     /// appended as its own paragraph.
     pub feedback: String,
@@ -60,7 +60,7 @@ impl JobQueue {
     pub(crate) async fn ensure_room(
         &self,
         conn: &mut SqliteConnection,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<(), EnqueueError> {
         let queued = db::jobs::count_queued(&mut *conn, user_id).await?;
         if queued >= self.0.settings.max_queued_per_user {
@@ -73,11 +73,11 @@ impl JobQueue {
     pub(crate) async fn enqueue_draft(
         &self,
         conn: &mut SqliteConnection,
-        user_id: i64,
-        thread_id: i64,
-        now: &str,
+        user_id: UserId,
+        thread_id: ThreadId,
+        now: Timestamp,
         room: Room,
-    ) -> Result<i64, EnqueueError> {
+    ) -> Result<JobId, EnqueueError> {
         self.queue_draft(conn, user_id, thread_id, now, room, false)
             .await
     }
@@ -87,10 +87,10 @@ impl JobQueue {
     pub(crate) async fn request_reply(
         &self,
         conn: &mut SqliteConnection,
-        user_id: i64,
-        thread_id: i64,
-        now: &str,
-    ) -> Result<i64, EnqueueError> {
+        user_id: UserId,
+        thread_id: ThreadId,
+        now: Timestamp,
+    ) -> Result<JobId, EnqueueError> {
         self.queue_draft(conn, user_id, thread_id, now, Room::Check, true)
             .await
     }
@@ -98,12 +98,12 @@ impl JobQueue {
     async fn queue_draft(
         &self,
         conn: &mut SqliteConnection,
-        user_id: i64,
-        thread_id: i64,
-        now: &str,
+        user_id: UserId,
+        thread_id: ThreadId,
+        now: Timestamp,
         room: Room,
         reply_requested: bool,
-    ) -> Result<i64, EnqueueError> {
+    ) -> Result<JobId, EnqueueError> {
         let payload = to_json(&DraftPayload { reply_requested });
         if let Some(id) = db::jobs::join_queued_draft(conn, thread_id, now).await? {
             // A plain request joining a queued "draft anyway" leaves it as it is.
@@ -133,12 +133,12 @@ impl JobQueue {
     pub(crate) async fn enqueue_revise(
         &self,
         conn: &mut SqliteConnection,
-        user_id: i64,
-        thread_id: i64,
-        draft_id: i64,
+        user_id: UserId,
+        thread_id: ThreadId,
+        draft_id: DraftId,
         feedback: &str,
-        now: &str,
-    ) -> Result<i64, EnqueueError> {
+        now: Timestamp,
+    ) -> Result<JobId, EnqueueError> {
         if let Some((id, payload)) = db::jobs::queued_revise(&mut *conn, draft_id).await? {
             let mut payload =
                 serde_json::from_str::<RevisePayload>(&payload).unwrap_or(RevisePayload {

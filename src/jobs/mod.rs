@@ -30,6 +30,7 @@ use crate::agent::{Agent, AgentError};
 use crate::config::JobSettings;
 use crate::db::Db;
 use crate::db::jobs::Job;
+use crate::db::{JobId, MessageId, RunId};
 use crate::llm::LlmError;
 
 /// Why a job did not finish.
@@ -86,9 +87,9 @@ impl From<&AgentError> for JobError {
 /// A claimed job with its freshly opened agent run.
 pub(crate) struct Claimed {
     pub job: Job,
-    pub run_id: i64,
+    pub run_id: RunId,
     /// The thread's newest message when the job was claimed: what the agent answers.
-    pub snapshot: Option<i64>,
+    pub snapshot: Option<MessageId>,
 }
 
 struct Inner {
@@ -97,7 +98,7 @@ struct Inner {
     settings: JobSettings,
     wake: Notify,
     /// Jobs this process is running, to give back if it stops before they finish.
-    running: Mutex<HashSet<i64>>,
+    running: Mutex<HashSet<JobId>>,
     /// When this process last looked for jobs whose worker died.
     abandoned_checked: Mutex<Option<Instant>>,
 }

@@ -11,23 +11,22 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::{Claimed, JobError, JobQueue, draft, revise};
-use crate::db;
 use crate::db::agent_runs::{self, Trigger};
 use crate::db::jobs::{Claimable, Job, JobKind};
+use crate::db::{self, JobId, Timestamp};
 
 impl JobQueue {
     /// Claims a due job and opens its agent run, in one transaction.
     pub(super) async fn claim(&self) -> Result<Option<Claimed>, sqlx::Error> {
-        let now = chrono::Utc::now();
+        let now = Timestamp::now();
         let lease_until = lease_end(now, self.0.settings.lease);
-        let now = db::timestamp(now);
         let mut tx = self.0.db.write.begin().await?;
         let mut job = None;
         if self.due_for_abandoned_check() {
-            job = db::jobs::claim(&mut tx, Claimable::Abandoned, &now, &lease_until).await?;
+            job = db::jobs::claim(&mut tx, Claimable::Abandoned, now, lease_until).await?;
         }
         if job.is_none() {
-            job = db::jobs::claim(&mut tx, Claimable::Queued, &now, &lease_until).await?;
+            job = db::jobs::claim(&mut tx, Claimable::Queued, now, lease_until).await?;
         }
         let Some(job) = job else {
             tx.rollback().await?;
@@ -35,7 +34,7 @@ impl JobQueue {
         };
         if job.attempts > 1 {
             // An earlier attempt may have died with its run unfinished.
-            agent_runs::abandon_unfinished(&mut *tx, job.id, &now).await?;
+            agent_runs::abandon_unfinished(&mut *tx, job.id, now).await?;
         }
         let trigger = match job.kind {
             JobKind::Draft => Trigger::NewMessages,
@@ -49,7 +48,7 @@ impl JobQueue {
             trigger,
             agent.model_name(),
             agent.is_offline(),
-            &now,
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -76,7 +75,7 @@ impl JobQueue {
         due
     }
 
-    fn running(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+    fn running(&self) -> std::sync::MutexGuard<'_, HashSet<JobId>> {
         // The set holds plain ids, so a panic elsewhere cannot leave it inconsistent.
         self.0
             .running
@@ -88,7 +87,7 @@ impl JobQueue {
     pub(super) async fn execute(&self, claimed: Claimed) {
         let job = &claimed.job;
         let span =
-            tracing::info_span!("job", id = job.id, kind = ?job.kind, attempt = job.attempts);
+            tracing::info_span!("job", id = job.id.get(), kind = ?job.kind, attempt = job.attempts);
         self.execute_in_span(&claimed).instrument(span).await;
     }
 
@@ -102,9 +101,13 @@ impl JobQueue {
         };
         let outcome = self.with_lease(job, work).await;
         if let Err(JobError::Retry { message, .. } | JobError::Fail(message)) = &outcome {
-            let closed =
-                agent_runs::fail_if_open(&self.0.db.write, claimed.run_id, message, &db::now())
-                    .await;
+            let closed = agent_runs::fail_if_open(
+                &self.0.db.write,
+                claimed.run_id,
+                message,
+                Timestamp::now(),
+            )
+            .await;
             if let Err(error) = closed {
                 tracing::error!(%error, "could not close the job's run");
             }
@@ -138,7 +141,7 @@ impl JobQueue {
     }
 
     async fn settle(&self, job: &Job, outcome: Result<(), JobError>) -> Result<(), sqlx::Error> {
-        let now = chrono::Utc::now();
+        let now = Timestamp::now();
         let pool = &self.0.db.write;
         match outcome {
             Ok(()) => {
@@ -151,26 +154,17 @@ impl JobQueue {
             }) if job.attempts < job.max_attempts => {
                 let delay = self.backoff(job.attempts, retry_after);
                 tracing::warn!(error = %message, retry_in = ?delay, "job will be retried");
-                let run_at =
-                    db::timestamp(now + chrono::Duration::from_std(delay).unwrap_or_default());
-                db::jobs::retry_later(
-                    pool,
-                    job.id,
-                    job.attempts,
-                    &run_at,
-                    &message,
-                    &db::timestamp(now),
-                )
-                .await
+                let run_at = now.plus(chrono::TimeDelta::from_std(delay).unwrap_or_default());
+                db::jobs::retry_later(pool, job.id, job.attempts, run_at, &message, now).await
             }
             Err(JobError::Retry { message, .. }) => {
                 let message = format!("{message} (gave up after {} attempts)", job.attempts);
                 tracing::warn!(error = %message, "job failed");
-                db::jobs::fail(pool, job.id, job.attempts, &message, &db::timestamp(now)).await
+                db::jobs::fail(pool, job.id, job.attempts, &message, now).await
             }
             Err(JobError::Fail(message)) => {
                 tracing::warn!(error = %message, "job failed");
-                db::jobs::fail(pool, job.id, job.attempts, &message, &db::timestamp(now)).await
+                db::jobs::fail(pool, job.id, job.attempts, &message, now).await
             }
         }
     }
@@ -210,14 +204,14 @@ impl JobQueue {
 }
 
 /// Renews a claimed job's lease until aborted, or until the claim turns out to be lost.
-async fn renew_lease(pool: sqlx::SqlitePool, id: i64, attempt: i64, lease: Duration) {
+async fn renew_lease(pool: sqlx::SqlitePool, id: JobId, attempt: i64, lease: Duration) {
     let mut ticks = tokio::time::interval(lease / 3);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        let until = lease_end(chrono::Utc::now(), lease);
-        match db::jobs::heartbeat(&pool, id, attempt, &until).await {
+        let until = lease_end(Timestamp::now(), lease);
+        match db::jobs::heartbeat(&pool, id, attempt, until).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(
@@ -240,10 +234,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn lease_end(now: chrono::DateTime<chrono::Utc>, lease: Duration) -> String {
-    db::timestamp(
-        now + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(60)),
-    )
+fn lease_end(now: Timestamp, lease: Duration) -> Timestamp {
+    now.plus(chrono::TimeDelta::from_std(lease).unwrap_or_else(|_| chrono::TimeDelta::seconds(60)))
 }
 
 async fn worker(queue: JobQueue, mut stop: watch::Receiver<bool>) {
@@ -291,16 +283,19 @@ impl Workers {
         }
         self.set.abort_all();
         while self.set.join_next().await.is_some() {}
-        let ids: Vec<i64> = self.queue.running().drain().collect();
-        let now = db::now();
+        let ids: Vec<JobId> = self.queue.running().drain().collect();
+        let now = Timestamp::now();
         for id in ids {
-            tracing::warn!(job = id, "job did not finish before shutdown; queued again");
+            tracing::warn!(
+                job = id.get(),
+                "job did not finish before shutdown; queued again"
+            );
             let db = self.queue.db();
-            if let Err(error) = agent_runs::abandon_unfinished(&db.write, id, &now).await {
-                tracing::error!(%error, job = id, "could not close the job's run");
+            if let Err(error) = agent_runs::abandon_unfinished(&db.write, id, now).await {
+                tracing::error!(%error, job = id.get(), "could not close the job's run");
             }
-            if let Err(error) = db::jobs::release(&db.write, id, &now).await {
-                tracing::error!(%error, job = id, "could not give the job back to the queue");
+            if let Err(error) = db::jobs::release(&db.write, id, now).await {
+                tracing::error!(%error, job = id.get(), "could not give the job back to the queue");
             }
         }
     }

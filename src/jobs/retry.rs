@@ -1,20 +1,20 @@
 //! Retrying a failed job from the pages: the same work queued again as a new job.
 
 use super::{JobQueue, RevisePayload, Room};
-use crate::db;
 use crate::db::jobs::{JobKind, JobState};
 use crate::db::users::User;
+use crate::db::{self, JobId, Timestamp};
 use crate::jobs::EnqueueError;
 
 /// Why a failed job was not queued again.
 #[derive(Debug, thiserror::Error)]
 pub enum RetryError {
     #[error("no job with id {0}")]
-    NotFound(i64),
+    NotFound(JobId),
     #[error("job {0} has not failed")]
-    NotFailed(i64),
+    NotFailed(JobId),
     #[error("job {id} cannot be retried: its payload is unreadable ({reason})")]
-    Unreadable { id: i64, reason: String },
+    Unreadable { id: JobId, reason: String },
     #[error(transparent)]
     Enqueue(#[from] EnqueueError),
 }
@@ -27,7 +27,7 @@ impl From<sqlx::Error> for RetryError {
 
 impl JobQueue {
     /// Queues a failed job of the user again; returns the queued job's id.
-    pub async fn retry_failed(&self, user: &User, job_id: i64) -> Result<i64, RetryError> {
+    pub async fn retry_failed(&self, user: &User, job_id: JobId) -> Result<JobId, RetryError> {
         let db = self.db();
         let job = db::jobs::find_for_user(&db.read, user.id, job_id)
             .await?
@@ -45,11 +45,11 @@ impl JobQueue {
                 },
             )?),
         };
-        let now = db::now();
+        let now = Timestamp::now();
         let mut tx = db.write.begin().await?;
         let id = match revise {
             None => {
-                self.enqueue_draft(&mut tx, user.id, job.thread_id, &now, Room::Check)
+                self.enqueue_draft(&mut tx, user.id, job.thread_id, now, Room::Check)
                     .await?
             }
             Some(payload) => {
@@ -59,7 +59,7 @@ impl JobQueue {
                     job.thread_id,
                     payload.draft_id,
                     &payload.feedback,
-                    &now,
+                    now,
                 )
                 .await?
             }

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use crate::agent::RunReport;
-use crate::db;
 use crate::db::agent_runs::{self, Outcome};
+use crate::db::{RunId, Timestamp};
 
 /// How a run ended, with what the run page shows for it.
 pub(super) enum Ending<'a> {
@@ -17,7 +17,7 @@ pub(super) enum Ending<'a> {
 /// Records a run's end from its report; the caller completes the job.
 pub(super) async fn finish(
     conn: &mut sqlx::SqliteConnection,
-    run_id: i64,
+    run_id: RunId,
     report: &RunReport,
     started: Instant,
     ending: Ending<'_>,
@@ -39,5 +39,5 @@ pub(super) async fn finish(
         duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
         warning: report.warning.as_deref(),
     };
-    agent_runs::finish(&mut *conn, run_id, &finish, &db::now()).await
+    agent_runs::finish(&mut *conn, run_id, &finish, Timestamp::now()).await
 }

@@ -8,13 +8,13 @@ use super::{Claimed, JobError, JobQueue};
 use crate::agent::{Decision, RunReport};
 use crate::db::drafts::NewDraft;
 use crate::db::jobs::Job;
-use crate::db::{self, Db};
+use crate::db::{self, Db, DraftId, MessageId, ThreadId, Timestamp};
 
 /// The thread's messages up to the run's snapshot.
 pub(super) async fn snapshot_messages(
     db: &Db,
-    thread_id: i64,
-    snapshot: Option<i64>,
+    thread_id: ThreadId,
+    snapshot: Option<MessageId>,
 ) -> Result<Vec<db::messages::Message>, sqlx::Error> {
     let mut messages = db::messages::list_thread(&db.read, thread_id).await?;
     messages.retain(|m| Some(m.id) <= snapshot);
@@ -35,7 +35,7 @@ pub(super) async fn load(
 
 /// What a revision adds to a stored draft.
 pub(super) struct RevisionOf<'a> {
-    pub draft_id: i64,
+    pub draft_id: DraftId,
     pub feedback: &'a str,
 }
 
@@ -69,7 +69,7 @@ pub(super) async fn store(
             return Err(JobError::from(error));
         }
     };
-    let now = db::now();
+    let now = Timestamp::now();
     let mut tx = db.write.begin().await?;
     match decision {
         Decision::NoReply(reason) => {
@@ -87,7 +87,7 @@ pub(super) async fn store(
                 let reason = "new messages arrived while drafting; the follow-up run drafts again";
                 runs::finish(&mut tx, run_id, &report, started, Ending::Stale(reason)).await?;
             } else {
-                db::drafts::supersede_pending(&mut *tx, job.thread_id, &now).await?;
+                db::drafts::supersede_pending(&mut *tx, job.thread_id, now).await?;
                 let id = uuid::Uuid::new_v4().to_string();
                 db::drafts::insert(
                     &mut *tx,
@@ -107,7 +107,7 @@ pub(super) async fn store(
             }
         }
     }
-    if !db::jobs::complete(&mut *tx, job.id, job.attempts, &now).await? {
+    if !db::jobs::complete(&mut *tx, job.id, job.attempts, now).await? {
         // The lease expired and another worker took the job over: its attempt decides.
         tracing::warn!("the job was taken over by another worker; this run's result is dropped");
         tx.rollback().await?;

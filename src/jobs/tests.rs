@@ -33,7 +33,7 @@ async fn queue_one_job(queue: &JobQueue) {
         .expect("the message is stored");
 }
 
-async fn locked_until(queue: &JobQueue, id: i64) -> String {
+async fn locked_until(queue: &JobQueue, id: crate::db::JobId) -> String {
     sqlx::query_scalar("SELECT locked_until FROM jobs WHERE id = ?")
         .bind(id)
         .fetch_one(&queue.db().read)

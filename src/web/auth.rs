@@ -19,7 +19,7 @@ use super::{
     Layout, Notice, PageError, SESSION_CSRF, SESSION_USER, layout, safe_next, see_other, set_notice,
 };
 use crate::accounts;
-use crate::db;
+use crate::db::{self, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -170,7 +170,7 @@ impl LoginAgain {
 
 /// Starts a signed-in session under a new id (no session fixation) with a new CSRF
 /// token (a token seen before sign-in is worth nothing after it).
-async fn sign_in(session: &Session, user_id: i64) -> Result<(), PageError> {
+async fn sign_in(session: &Session, user_id: UserId) -> Result<(), PageError> {
     session
         .cycle_id()
         .await

@@ -182,8 +182,8 @@ pub async fn retry(
     .await
 }
 
-/// A numeric id from the path (a 404 otherwise).
-fn path_id(id: &str) -> Result<i64, PageError> {
+/// A row id from the path (a 404 otherwise).
+fn path_id<Id: std::str::FromStr>(id: &str) -> Result<Id, PageError> {
     id.parse().map_err(|_| PageError::not_found())
 }
 

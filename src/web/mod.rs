@@ -29,7 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::Session;
 
 use crate::db::users::User;
-use crate::db::{self, Db};
+use crate::db::{self, Db, Timestamp, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -152,7 +152,7 @@ where
             };
             Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
         };
-        let user_id: Option<i64> = session
+        let user_id: Option<UserId> = session
             .get(SESSION_USER)
             .await
             .map_err(|e| session_error(&e))?;
@@ -393,11 +393,10 @@ impl IntoResponse for PageError {
 }
 
 /// A stored UTC timestamp (`2026-11-25T20:19:54.541Z`) as people read it:
-/// `25 Nov 2026, 20:19 UTC`. Anything else is shown as it is.
-pub fn display_time(stored: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(stored)
-        .map(|at| at.format("%-d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_else(|_| stored.to_owned())
+/// `25 Nov 2026, 20:19 UTC`. (Templates write the stored form itself, for `<time
+/// datetime>` and the refresh script, with `{{ at }}`.)
+pub fn display_time(at: &Timestamp) -> String {
+    at.as_datetime().format("%-d %b %Y, %H:%M UTC").to_string()
 }
 
 /// When a message was sent, as the conversation said it (no time zone is known): a
@@ -424,11 +423,8 @@ mod tests {
 
     #[test]
     fn stored_times_are_shown_readably() {
-        assert_eq!(
-            display_time("2026-11-25T20:19:54.541Z"),
-            "25 Nov 2026, 20:19 UTC"
-        );
-        assert_eq!(display_time("yesterday"), "yesterday");
+        let at = "2026-11-25T20:19:54.541Z".parse().expect("a stored time");
+        assert_eq!(display_time(&at), "25 Nov 2026, 20:19 UTC");
     }
 
     #[test]

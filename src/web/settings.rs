@@ -12,7 +12,7 @@ use super::{Layout, PageError, PageUser};
 use crate::auth;
 use crate::db::aliases::Alias;
 use crate::db::tokens::TokenInfo;
-use crate::db::{self};
+use crate::db::{self, AliasId, Timestamp, TokenId};
 use crate::limits::{self, MAX_STYLE_NOTES as MAX_NOTES};
 use crate::state::AppState;
 
@@ -195,8 +195,8 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    if !db::tokens::revoke(&state.db.write, id, Some(user.user.id), &db::now()).await? {
+    let id: TokenId = id.parse().map_err(|_| PageError::not_found())?;
+    if !db::tokens::revoke(&state.db.write, id, Some(user.user.id), Timestamp::now()).await? {
         return Err(PageError::not_found());
     }
     user.notice("Token revoked. Clients using it are refused from now on.")
@@ -231,9 +231,8 @@ async fn set_alias_removed(
     id: &str,
     remove: bool,
 ) -> Result<Response, PageError> {
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let now = db::now();
-    let removed_at = remove.then_some(now.as_str());
+    let id: AliasId = id.parse().map_err(|_| PageError::not_found())?;
+    let removed_at = remove.then(Timestamp::now);
     if !db::aliases::set_removed(&state.db.write, user.user.id, id, removed_at).await? {
         return Err(PageError::not_found());
     }

@@ -15,7 +15,7 @@ use super::csrf::{CsrfForm, NoFields};
 use super::{Layout, PageError, PageUser};
 use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::messages::Message;
-use crate::db::{self};
+use crate::db::{self, MessageId, RunId, ThreadId, Timestamp};
 use crate::error::AppError;
 use crate::inbox;
 use crate::paste::{self, Format, Parsed};
@@ -262,14 +262,14 @@ async fn again(
 
 /// A run as the thread page shows it.
 struct RunView {
-    id: i64,
+    id: RunId,
     trigger: &'static str,
     outcome: &'static str,
     model: String,
     offline: bool,
     tokens: i64,
     duration: String,
-    started_at: String,
+    started_at: Timestamp,
     reason: Option<String>,
     error: Option<String>,
     warning: Option<String>,
@@ -286,9 +286,9 @@ struct ThreadPage {
     drafts: Vec<Draft>,
     runs: Vec<RunView>,
     return_to: String,
-    thread_id: i64,
+    thread_id: ThreadId,
     /// The latest run's "no reply needed" and its reason, while nothing has moved on.
-    no_reply: Option<(i64, String)>,
+    no_reply: Option<(RunId, String)>,
 }
 
 impl ThreadPage {
@@ -320,7 +320,7 @@ pub async fn show(
     user: PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let id: ThreadId = id.parse().map_err(|_| PageError::not_found())?;
     let db = &state.db;
     // Read before the content, as on the dashboard, so no change is ever missed.
     let version = db::activity::version(&db.read, user.user.id).await?;
@@ -391,8 +391,10 @@ pub async fn remove_message(
     Path((thread_id, message_id)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let (Ok(thread_id), Ok(message_id)) = (thread_id.parse::<i64>(), message_id.parse::<i64>())
-    else {
+    let (Ok(thread_id), Ok(message_id)) = (
+        thread_id.parse::<ThreadId>(),
+        message_id.parse::<MessageId>(),
+    ) else {
         return Err(PageError::not_found());
     };
     if !db::messages::remove(&state.db.write, user.user.id, thread_id, message_id).await? {

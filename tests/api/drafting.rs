@@ -743,7 +743,7 @@ async fn draft_anyway_asks_the_model_for_a_reply_without_the_option_to_decline()
         .await
         .expect("query")
         .expect("anna");
-    let thread: i64 = sqlx::query_scalar("SELECT id FROM threads")
+    let thread: draftdesk::db::ThreadId = sqlx::query_scalar("SELECT id FROM threads")
         .fetch_one(&app.db.read)
         .await
         .expect("thread");

@@ -150,9 +150,15 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
         .await
         .expect("the index matches the messages");
     let query = draftdesk::db::search::fts_query("invoice").expect("a query");
-    let found = draftdesk::db::search::exchanges(&pool, 1, 2, &query, 5)
-        .await
-        .expect("the agent's search");
+    let found = draftdesk::db::search::exchanges(
+        &pool,
+        draftdesk::db::UserId::new(1),
+        draftdesk::db::ThreadId::new(2),
+        &query,
+        5,
+    )
+    .await
+    .expect("the agent's search");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].message, "Is the invoice paid?");
     assert_eq!(

@@ -13,7 +13,7 @@ async fn stored(app: &TestApp) -> (String, String) {
         .expect("the user")
 }
 
-async fn user_id(app: &TestApp) -> i64 {
+async fn user_id(app: &TestApp) -> draftdesk::db::UserId {
     sqlx::query_scalar("SELECT id FROM users WHERE name = 'anna'")
         .fetch_one(&app.db.read)
         .await
