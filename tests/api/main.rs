@@ -24,6 +24,7 @@ mod openapi;
 mod outcomes;
 mod pages;
 mod paste;
+mod postgres;
 mod pressure;
 mod resilience;
 mod restart;

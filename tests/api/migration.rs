@@ -60,9 +60,10 @@ async fn database_at_0004(url: &str) -> (Vec<MessageRow>, Vec<(i64, String, Stri
         .connect_with(options.create_if_missing(true).foreign_keys(true))
         .await
         .expect("a new database");
-    let mut migrator = Migrator::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
-        .await
-        .expect("the migrations");
+    let mut migrator =
+        Migrator::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"))
+            .await
+            .expect("the migrations");
     migrator.migrations = migrator
         .migrations
         .iter()
