@@ -27,7 +27,7 @@ pub async fn in_progress(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkI
                 CASE j.state WHEN 'running' THEN j.updated_at ELSE j.created_at END AS since, \
                 j.last_error \
          FROM jobs j JOIN threads t ON t.id = j.thread_id \
-         WHERE j.user_id = ? AND j.state IN ('queued', 'running') ORDER BY j.id",
+         WHERE j.user_id = $1 AND j.state IN ('queued', 'running') ORDER BY j.id",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -41,7 +41,7 @@ pub async fn failures(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkItem
                 t.name AS thread_name, coalesce(j.finished_at, j.updated_at) AS since, \
                 j.last_error \
          FROM jobs j JOIN threads t ON t.id = j.thread_id \
-         WHERE j.user_id = ? AND j.state = 'failed' \
+         WHERE j.user_id = $1 AND j.state = 'failed' \
            AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.thread_id = j.thread_id AND k.id > j.id) \
          ORDER BY j.id DESC LIMIT 20",
     )
@@ -78,7 +78,7 @@ pub async fn no_replies(
          LEFT JOIN messages m ON m.id = ( \
              SELECT id FROM messages WHERE thread_id = t.id AND id <= coalesce(r.snapshot_message, id) \
              ORDER BY sort_key DESC, id DESC LIMIT 1) \
-         WHERE t.user_id = ?1 AND r.outcome = 'no_reply' AND r.dismissed_at IS NULL \
+         WHERE t.user_id = $1 AND r.outcome = 'no_reply' AND r.dismissed_at IS NULL \
            AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.thread_id = t.id AND d.status = 'pending') \
            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.thread_id = t.id \
                                                   AND j.state IN ('queued', 'running')) \
@@ -97,9 +97,9 @@ pub async fn dismiss_no_reply(
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE agent_runs SET dismissed_at = ?1 \
-         WHERE id = ?2 AND outcome = 'no_reply' AND dismissed_at IS NULL \
-           AND thread_id IN (SELECT id FROM threads WHERE user_id = ?3)",
+        "UPDATE agent_runs SET dismissed_at = $1 \
+         WHERE id = $2 AND outcome = 'no_reply' AND dismissed_at IS NULL \
+           AND thread_id IN (SELECT id FROM threads WHERE user_id = $3)",
     )
     .bind(now)
     .bind(run_id)
@@ -112,13 +112,13 @@ pub async fn dismiss_no_reply(
 /// Changes whenever the user's jobs, drafts or messages change.
 pub async fn version(pool: &SqlitePool, user_id: UserId) -> Result<String, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = ?1) || '|' || \
-                (SELECT count(*) FROM drafts WHERE user_id = ?1 AND status = 'pending') || '|' || \
-                (SELECT coalesce(max(id), 0) FROM drafts WHERE user_id = ?1) || '|' || \
-                (SELECT coalesce(max(decided_at), '') FROM drafts WHERE user_id = ?1) || '|' || \
-                (SELECT coalesce(max(id), 0) FROM messages WHERE user_id = ?1) || '|' || \
+        "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = $1) || '|' || \
+                (SELECT count(*) FROM drafts WHERE user_id = $1 AND status = 'pending') || '|' || \
+                (SELECT coalesce(max(id), 0) FROM drafts WHERE user_id = $1) || '|' || \
+                (SELECT coalesce(max(decided_at), '') FROM drafts WHERE user_id = $1) || '|' || \
+                (SELECT coalesce(max(id), 0) FROM messages WHERE user_id = $1) || '|' || \
                 (SELECT coalesce(max(r.dismissed_at), '') FROM agent_runs r \
-                 JOIN threads t ON t.id = r.thread_id WHERE t.user_id = ?1)",
+                 JOIN threads t ON t.id = r.thread_id WHERE t.user_id = $1)",
     )
     .bind(user_id)
     .fetch_one(pool)
@@ -177,11 +177,11 @@ async fn since_last_reply(
                     AS newest, \
                   count(*) OVER (PARTITION BY m.thread_id) AS unanswered \
            FROM messages m \
-           WHERE m.thread_id IN (SELECT value FROM json_each(?1)) AND m.is_mine = 0 \
+           WHERE m.thread_id IN (SELECT value FROM json_each($1)) AND m.is_mine = FALSE \
              AND NOT EXISTS (SELECT 1 FROM messages x \
-                             WHERE x.thread_id = m.thread_id AND x.is_mine = 1 \
-                               AND (x.sort_key, x.id) > (m.sort_key, m.id))) \
-         WHERE newest <= ?2 \
+                             WHERE x.thread_id = m.thread_id AND x.is_mine = TRUE \
+                               AND (x.sort_key, x.id) > (m.sort_key, m.id))) AS unanswered_messages \
+         WHERE newest <= $2 \
          ORDER BY thread_id, sort_key, id",
     )
     .bind(ids)
@@ -206,11 +206,11 @@ pub async fn review_queue(
          LEFT JOIN agent_runs r ON r.id = d.agent_run_id \
          LEFT JOIN messages a ON a.id = ( \
              SELECT m.id FROM messages m \
-             WHERE m.thread_id = d.thread_id AND m.is_mine = 0 \
+             WHERE m.thread_id = d.thread_id AND m.is_mine = FALSE \
                AND m.id <= coalesce(d.answers_message, m.id) \
              ORDER BY m.sort_key DESC, m.id DESC LIMIT 1) \
-         WHERE d.user_id = ? AND d.status = 'pending' \
-         ORDER BY d.id DESC LIMIT ? OFFSET ?",
+         WHERE d.user_id = $1 AND d.status = 'pending' \
+         ORDER BY d.id DESC LIMIT $2 OFFSET $3",
     )
     .bind(user_id)
     .bind(limit)
@@ -226,7 +226,7 @@ pub async fn review_queue(
         }
     }
     let total =
-        sqlx::query_scalar("SELECT count(*) FROM drafts WHERE user_id = ? AND status = 'pending'")
+        sqlx::query_scalar("SELECT count(*) FROM drafts WHERE user_id = $1 AND status = 'pending'")
             .bind(user_id)
             .fetch_one(pool)
             .await?;

@@ -72,7 +72,7 @@ pub async fn start(
     sqlx::query_as(
         "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
                                  started_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT max(id) FROM messages WHERE thread_id = ?1), ?6) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT max(id) FROM messages WHERE thread_id = $1), $6) \
          RETURNING id, snapshot_message",
     )
     .bind(thread_id)
@@ -94,8 +94,8 @@ pub async fn fail_if_open(
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE agent_runs SET outcome = 'failed', error = ?, finished_at = ? \
-         WHERE id = ? AND outcome IS NULL",
+        "UPDATE agent_runs SET outcome = 'failed', error = $1, finished_at = $2 \
+         WHERE id = $3 AND outcome IS NULL",
     )
     .bind(error)
     .bind(now)
@@ -127,10 +127,10 @@ pub async fn finish(
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE agent_runs SET outcome = ?, reason = ?, error = ?, transcript = ?, \
-                prompt_tokens = ?, completion_tokens = ?, duration_ms = ?, warning = ?, \
-                finished_at = ? \
-         WHERE id = ?",
+        "UPDATE agent_runs SET outcome = $1, reason = $2, error = $3, transcript = $4, \
+                prompt_tokens = $5, completion_tokens = $6, duration_ms = $7, warning = $8, \
+                finished_at = $9 \
+         WHERE id = $10",
     )
     .bind(f.outcome)
     .bind(f.reason)
@@ -156,7 +156,7 @@ pub async fn list_thread(
         "SELECT id, thread_id, job_id, trigger, model, offline, transcript, prompt_tokens, \
                 completion_tokens, snapshot_message, started_at, finished_at, duration_ms, \
                 outcome, reason, error, warning \
-         FROM agent_runs WHERE thread_id = ? ORDER BY id",
+         FROM agent_runs WHERE thread_id = $1 ORDER BY id",
     )
     .bind(thread_id)
     .fetch_all(pool)
@@ -172,8 +172,8 @@ pub async fn abandon_unfinished(
     sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', \
                 error = 'interrupted: the server stopped before this run finished', \
-                finished_at = ? \
-         WHERE job_id = ? AND outcome IS NULL",
+                finished_at = $1 \
+         WHERE job_id = $2 AND outcome IS NULL",
     )
     .bind(now)
     .bind(job_id)

@@ -45,7 +45,7 @@ pub async fn resolve(
     alias: &str,
     seen: &Sighting<'_>,
 ) -> Result<Standing, sqlx::Error> {
-    let account: Option<UserId> = sqlx::query_scalar("SELECT id FROM users WHERE name = ?")
+    let account: Option<UserId> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
         .bind(alias)
         .fetch_optional(read)
         .await?;
@@ -59,7 +59,7 @@ pub async fn resolve(
     // one of them reads the row that won.
     sqlx::query(
         "INSERT INTO user_aliases (user_id, alias, token_id, first_seen_from, first_seen_at) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (alias) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (alias) DO NOTHING",
     )
     .bind(user_id)
     .bind(alias)
@@ -76,7 +76,7 @@ pub async fn resolve(
 
 async fn find(pool: &SqlitePool, alias: &str) -> Result<Option<(UserId, bool)>, sqlx::Error> {
     let row: Option<(UserId, Option<String>)> =
-        sqlx::query_as("SELECT user_id, removed_at FROM user_aliases WHERE alias = ?")
+        sqlx::query_as("SELECT user_id, removed_at FROM user_aliases WHERE alias = $1")
             .bind(alias)
             .fetch_optional(pool)
             .await?;
@@ -97,7 +97,7 @@ pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<Alias>, sqlx
         "SELECT a.id, a.alias, a.first_seen_from, a.first_seen_at, a.removed_at, \
                 t.label AS token_label, t.prefix AS token_prefix \
          FROM user_aliases a LEFT JOIN api_tokens t ON t.id = a.token_id \
-         WHERE a.user_id = ? ORDER BY a.id DESC",
+         WHERE a.user_id = $1 ORDER BY a.id DESC",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -112,11 +112,12 @@ pub async fn set_removed(
     id: AliasId,
     removed_at: Option<Timestamp>,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("UPDATE user_aliases SET removed_at = ? WHERE id = ? AND user_id = ?")
-        .bind(removed_at)
-        .bind(id)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+    let result =
+        sqlx::query("UPDATE user_aliases SET removed_at = $1 WHERE id = $2 AND user_id = $3")
+            .bind(removed_at)
+            .bind(id)
+            .bind(user_id)
+            .execute(pool)
+            .await?;
     Ok(result.rows_affected() == 1)
 }

@@ -66,7 +66,7 @@ pub async fn insert(conn: impl SqliteExecutor<'_>, d: &NewDraft<'_>) -> Result<D
     sqlx::query_as(&format!(
         "INSERT INTO drafts (draft_message_id, user_id, thread_id, content, revises_draft_id, \
                              feedback, agent_run_id, answers_message) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
     ))
     .bind(d.draft_message_id)
     .bind(d.user_id)
@@ -87,7 +87,7 @@ pub async fn find_for_user(
     draft_message_id: &str,
 ) -> Result<Option<Draft>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM drafts WHERE draft_message_id = ? AND user_id = ?"
+        "SELECT {COLUMNS} FROM drafts WHERE draft_message_id = $1 AND user_id = $2"
     ))
     .bind(draft_message_id)
     .bind(user_id)
@@ -102,8 +102,8 @@ pub async fn supersede_pending(
     now: Timestamp,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE drafts SET status = 'superseded', decided_at = ? \
-         WHERE thread_id = ? AND status = 'pending' RETURNING draft_message_id",
+        "UPDATE drafts SET status = 'superseded', decided_at = $1 \
+         WHERE thread_id = $2 AND status = 'pending' RETURNING draft_message_id",
     )
     .bind(now)
     .bind(thread_id)
@@ -120,8 +120,8 @@ pub async fn decide(
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE drafts SET status = ?, final_content = ?, decided_at = ? \
-         WHERE id = ? AND status = 'pending'",
+        "UPDATE drafts SET status = $1, final_content = $2, decided_at = $3 \
+         WHERE id = $4 AND status = 'pending'",
     )
     .bind(status)
     .bind(final_content)
@@ -155,7 +155,7 @@ pub async fn list_pending(
          FROM drafts d \
          JOIN threads t ON t.id = d.thread_id \
          LEFT JOIN drafts p ON p.id = d.revises_draft_id \
-         WHERE d.user_id = ? AND d.status = 'pending' \
+         WHERE d.user_id = $1 AND d.status = 'pending' \
          ORDER BY d.id DESC",
     )
     .bind(user_id)
@@ -168,7 +168,7 @@ pub async fn find(
     conn: impl SqliteExecutor<'_>,
     id: DraftId,
 ) -> Result<Option<Draft>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM drafts WHERE id = ?"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM drafts WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -180,7 +180,7 @@ pub async fn pending_for_thread(
     thread_id: ThreadId,
 ) -> Result<Option<Draft>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM drafts WHERE thread_id = ? AND status = 'pending'"
+        "SELECT {COLUMNS} FROM drafts WHERE thread_id = $1 AND status = 'pending'"
     ))
     .bind(thread_id)
     .fetch_optional(conn)
@@ -193,7 +193,7 @@ pub async fn list_thread(
     thread_id: ThreadId,
 ) -> Result<Vec<Draft>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM drafts WHERE thread_id = ? ORDER BY id"
+        "SELECT {COLUMNS} FROM drafts WHERE thread_id = $1 ORDER BY id"
     ))
     .bind(thread_id)
     .fetch_all(pool)
@@ -209,7 +209,7 @@ pub async fn undo_reject(
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE drafts SET status = 'pending', decided_at = NULL \
-         WHERE draft_message_id = ?1 AND user_id = ?2 AND status = 'rejected' \
+         WHERE draft_message_id = $1 AND user_id = $2 AND status = 'rejected' \
            AND NOT EXISTS (SELECT 1 FROM drafts p \
                            WHERE p.thread_id = drafts.thread_id AND p.status = 'pending')",
     )

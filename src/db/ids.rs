@@ -126,7 +126,7 @@ mod tests {
         let pool = sqlx::SqlitePool::connect("sqlite::memory:")
             .await
             .expect("in-memory database");
-        let (kind, back): (String, DraftId) = sqlx::query_as("SELECT typeof(?1), ?1")
+        let (kind, back): (String, DraftId) = sqlx::query_as("SELECT typeof($1), $1")
             .bind(DraftId::new(12))
             .fetch_one(&pool)
             .await

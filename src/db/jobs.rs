@@ -56,8 +56,8 @@ pub async fn join_queued_draft(
     now: Timestamp,
 ) -> Result<Option<JobId>, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE jobs SET updated_at = ? \
-         WHERE thread_id = ? AND kind = 'draft' AND state = 'queued' RETURNING id",
+        "UPDATE jobs SET updated_at = $1 \
+         WHERE thread_id = $2 AND kind = 'draft' AND state = 'queued' RETURNING id",
     )
     .bind(now)
     .bind(thread_id)
@@ -72,7 +72,7 @@ pub async fn has_queued_draft(
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs \
-                        WHERE thread_id = ? AND kind = 'draft' AND state = 'queued')",
+                        WHERE thread_id = $1 AND kind = 'draft' AND state = 'queued')",
     )
     .bind(thread_id)
     .fetch_one(conn)
@@ -85,7 +85,7 @@ pub async fn queued_revise(
     draft_id: DraftId,
 ) -> Result<Option<(JobId, String)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, payload FROM jobs WHERE draft_id = ? AND kind = 'revise' AND state = 'queued'",
+        "SELECT id, payload FROM jobs WHERE draft_id = $1 AND kind = 'revise' AND state = 'queued'",
     )
     .bind(draft_id)
     .fetch_optional(conn)
@@ -99,7 +99,7 @@ pub async fn set_payload(
     payload: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ? AND state = 'queued'")
+    sqlx::query("UPDATE jobs SET payload = $1, updated_at = $2 WHERE id = $3 AND state = 'queued'")
         .bind(payload)
         .bind(now)
         .bind(id)
@@ -121,7 +121,7 @@ pub async fn insert(
     sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
                            created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
     )
     .bind(kind)
     .bind(user_id)
@@ -145,7 +145,7 @@ pub async fn find_for_user(
                 j.attempts, j.max_attempts, j.run_at, j.last_error, j.created_at, j.updated_at, \
                 j.finished_at \
          FROM jobs j JOIN threads t ON t.id = j.thread_id \
-         WHERE j.id = ? AND j.user_id = ?",
+         WHERE j.id = $1 AND j.user_id = $2",
     )
     .bind(job_id)
     .bind(user_id)
@@ -162,7 +162,7 @@ pub async fn last_run_result(
     let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT r.outcome, d.draft_message_id \
          FROM agent_runs r LEFT JOIN drafts d ON d.agent_run_id = r.id \
-         WHERE r.job_id = ? ORDER BY r.id DESC LIMIT 1",
+         WHERE r.job_id = $1 ORDER BY r.id DESC LIMIT 1",
     )
     .bind(job_id)
     .fetch_optional(pool)
@@ -201,27 +201,27 @@ pub async fn claim(
     const THREAD_IDLE: &str = "NOT EXISTS ( \
         SELECT 1 FROM jobs r \
         WHERE r.thread_id = j.thread_id AND r.id <> j.id AND r.state = 'running' \
-          AND r.locked_until >= ?1)";
+          AND r.locked_until >= $1)";
     let next = match which {
         Claimable::Queued => format!(
             "SELECT next FROM ( \
                SELECT (SELECT j.id FROM jobs j \
-                       WHERE j.user_id = u.id AND j.state = 'queued' AND j.run_at <= ?1 \
+                       WHERE j.user_id = u.id AND j.state = 'queued' AND j.run_at <= $1 \
                          AND {THREAD_IDLE} \
                        ORDER BY j.run_at, j.id LIMIT 1) AS next \
-               FROM users u ORDER BY u.jobs_served, u.id) \
+               FROM users u ORDER BY u.jobs_served, u.id) AS candidates \
              WHERE next IS NOT NULL LIMIT 1"
         ),
         Claimable::Abandoned => format!(
             "SELECT j.id FROM jobs j \
-             WHERE j.state = 'running' AND j.locked_until < ?1 AND {THREAD_IDLE} \
+             WHERE j.state = 'running' AND j.locked_until < $1 AND {THREAD_IDLE} \
              ORDER BY j.run_at, j.id LIMIT 1"
         ),
     };
     // The thread's name is not needed by the worker (it loads the thread itself).
     let job: Option<Job> = sqlx::query_as(&format!(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = ?2, \
-                updated_at = ?1 \
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, \
+                updated_at = $1 \
          WHERE id = ({next}) \
          RETURNING id, kind, user_id, thread_id, '' AS thread_name, payload, state, \
                    attempts, max_attempts, run_at, last_error, created_at, updated_at, \
@@ -233,7 +233,7 @@ pub async fn claim(
     .await?;
     if let Some(job) = &job {
         sqlx::query(
-            "UPDATE users SET jobs_served = (SELECT max(jobs_served) FROM users) + 1 WHERE id = ?",
+            "UPDATE users SET jobs_served = (SELECT max(jobs_served) FROM users) + 1 WHERE id = $1",
         )
         .bind(job.user_id)
         .execute(&mut *conn)
@@ -247,7 +247,7 @@ pub async fn count_queued(
     conn: impl SqliteExecutor<'_>,
     user_id: UserId,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id = ? AND state = 'queued'")
+    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'queued'")
         .bind(user_id)
         .fetch_one(conn)
         .await
@@ -256,7 +256,7 @@ pub async fn count_queued(
 /// A job by id.
 pub async fn find(conn: impl SqliteExecutor<'_>, id: JobId) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {JOB_COLUMNS} FROM jobs j JOIN threads t ON t.id = j.thread_id WHERE j.id = ?"
+        "SELECT {JOB_COLUMNS} FROM jobs j JOIN threads t ON t.id = j.thread_id WHERE j.id = $1"
     ))
     .bind(id)
     .fetch_optional(conn)
@@ -274,7 +274,7 @@ pub async fn heartbeat(
     lease_until: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE jobs SET locked_until = ? WHERE id = ? AND attempts = ? AND state = 'running'",
+        "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND attempts = $3 AND state = 'running'",
     )
     .bind(lease_until)
     .bind(id)
@@ -293,8 +293,8 @@ pub async fn complete(
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'done', last_error = NULL, locked_until = NULL, \
-                updated_at = ?1, finished_at = ?1 \
-         WHERE id = ?2 AND attempts = ?3 AND state = 'running'",
+                updated_at = $1, finished_at = $1 \
+         WHERE id = $2 AND attempts = $3 AND state = 'running'",
     )
     .bind(now)
     .bind(id)
@@ -313,9 +313,9 @@ pub async fn fail(
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE jobs SET state = 'failed', last_error = ?1, locked_until = NULL, updated_at = ?2, \
-                finished_at = ?2 \
-         WHERE id = ?3 AND attempts = ?4 AND state = 'running'",
+        "UPDATE jobs SET state = 'failed', last_error = $1, locked_until = NULL, updated_at = $2, \
+                finished_at = $2 \
+         WHERE id = $3 AND attempts = $4 AND state = 'running'",
     )
     .bind(error)
     .bind(now)
@@ -342,7 +342,7 @@ pub async fn retry_later(
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let ours: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM jobs WHERE id = ? AND attempts = ? AND state = 'running'",
+        "SELECT id FROM jobs WHERE id = $1 AND attempts = $2 AND state = 'running'",
     )
     .bind(id)
     .bind(attempt)
@@ -352,7 +352,7 @@ pub async fn retry_later(
         return tx.rollback().await;
     }
     let follow_up: Option<JobId> = sqlx::query_scalar(
-        "SELECT f.id FROM jobs f JOIN jobs j ON j.id = ? \
+        "SELECT f.id FROM jobs f JOIN jobs j ON j.id = $1 \
          WHERE j.kind = 'draft' AND f.kind = 'draft' AND f.thread_id = j.thread_id \
            AND f.state = 'queued' AND f.id <> j.id",
     )
@@ -363,11 +363,10 @@ pub async fn retry_later(
         Some(follow_up) => {
             let note = format!("{error} (to be retried as job {follow_up})");
             sqlx::query(
-                "UPDATE jobs SET state = 'done', last_error = ?, locked_until = NULL, \
-                        updated_at = ?, finished_at = ? WHERE id = ?",
+                "UPDATE jobs SET state = 'done', last_error = $1, locked_until = NULL, \
+                        updated_at = $2, finished_at = $2 WHERE id = $3",
             )
             .bind(note)
-            .bind(now)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
@@ -375,8 +374,8 @@ pub async fn retry_later(
         }
         None => {
             sqlx::query(
-                "UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, \
-                        locked_until = NULL, updated_at = ? WHERE id = ?",
+                "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, \
+                        locked_until = NULL, updated_at = $3 WHERE id = $4",
             )
             .bind(run_at)
             .bind(error)
@@ -394,8 +393,8 @@ pub async fn retry_later(
 pub async fn release(pool: &SqlitePool, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, \
-                updated_at = ? \
-         WHERE id = ? AND state = 'running'",
+                updated_at = $1 \
+         WHERE id = $2 AND state = 'running'",
     )
     .bind(now)
     .bind(id)
@@ -405,8 +404,8 @@ pub async fn release(pool: &SqlitePool, id: JobId, now: Timestamp) -> Result<(),
         // A queued follow-up already stands for this thread: it drafts the same or a
         // newer state, so this one has nothing left to do.
         Err(error) if super::is_unique_violation(&error) => sqlx::query(
-            "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = ?1, \
-                        finished_at = ?1 WHERE id = ?2",
+            "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1, \
+                        finished_at = $1 WHERE id = $2",
         )
         .bind(now)
         .bind(id)

@@ -61,8 +61,8 @@ pub async fn known(
         "SELECT t.id, m.message_id \
          FROM threads t \
          LEFT JOIN messages m ON m.thread_id = t.id \
-                             AND m.message_id IN (SELECT value FROM json_each(?)) \
-         WHERE t.user_id = ? AND t.name = ?",
+                             AND m.message_id IN (SELECT value FROM json_each($1)) \
+         WHERE t.user_id = $2 AND t.name = $3",
     )
     .bind(ids)
     .bind(user_id)
@@ -86,7 +86,7 @@ pub async fn insert(
     let result = sqlx::query(
         "INSERT INTO messages (user_id, thread_id, message_id, sender_name, raw_date, raw_time, \
                                sent_at, sort_key, content, is_mine, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (thread_id, message_id) DO NOTHING",
     )
     .bind(m.user_id)
@@ -110,7 +110,7 @@ pub async fn last_sort_key(
     conn: impl SqliteExecutor<'_>,
     thread_id: ThreadId,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(sort_key) FROM messages WHERE thread_id = ?")
+    sqlx::query_scalar("SELECT max(sort_key) FROM messages WHERE thread_id = $1")
         .bind(thread_id)
         .fetch_one(conn)
         .await
@@ -124,7 +124,7 @@ pub async fn list_thread(
     sqlx::query_as(
         "SELECT id, thread_id, message_id, sender_name, raw_date, raw_time, sent_at, content, \
                 is_mine, received_at \
-         FROM messages WHERE thread_id = ? ORDER BY sort_key, id",
+         FROM messages WHERE thread_id = $1 ORDER BY sort_key, id",
     )
     .bind(thread_id)
     .fetch_all(pool)
@@ -136,7 +136,7 @@ pub async fn newest_id(
     conn: impl SqliteExecutor<'_>,
     thread_id: ThreadId,
 ) -> Result<Option<MessageId>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = ?")
+    sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = $1")
         .bind(thread_id)
         .fetch_one(conn)
         .await
@@ -149,11 +149,12 @@ pub async fn remove(
     thread_id: ThreadId,
     id: MessageId,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM messages WHERE id = ? AND thread_id = ? AND user_id = ?")
-        .bind(id)
-        .bind(thread_id)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+    let result =
+        sqlx::query("DELETE FROM messages WHERE id = $1 AND thread_id = $2 AND user_id = $3")
+            .bind(id)
+            .bind(thread_id)
+            .bind(user_id)
+            .execute(pool)
+            .await?;
     Ok(result.rows_affected() == 1)
 }

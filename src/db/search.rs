@@ -45,8 +45,8 @@ pub async fn approved(
          FROM approved_fts f \
          JOIN drafts d ON d.id = f.rowid \
          JOIN threads t ON t.id = d.thread_id \
-         WHERE approved_fts MATCH ? AND d.user_id = ? AND d.thread_id <> ? \
-         ORDER BY bm25(approved_fts) LIMIT ?",
+         WHERE approved_fts MATCH $1 AND d.user_id = $2 AND d.thread_id <> $3 \
+         ORDER BY bm25(approved_fts) LIMIT $4",
     )
     .bind(query)
     .bind(user_id)
@@ -69,16 +69,16 @@ pub async fn exchanges(
         "SELECT thread_name, sender_name, message, reply FROM ( \
            SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
                   (SELECT r.content FROM messages r \
-                   WHERE r.thread_id = m.thread_id AND r.is_mine = 1 \
+                   WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
                      AND (r.sort_key, r.id) > (m.sort_key, m.id) \
                    ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
                   bm25(messages_fts) AS rank \
            FROM messages_fts \
            JOIN messages m ON m.id = messages_fts.rowid \
            JOIN threads t ON t.id = m.thread_id \
-           WHERE messages_fts MATCH ? AND m.user_id = ? AND m.thread_id <> ? AND m.is_mine = 0 \
-           ORDER BY rank LIMIT 50) \
-         ORDER BY reply IS NULL, rank LIMIT ?",
+           WHERE messages_fts MATCH $1 AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
+           ORDER BY rank LIMIT 50) AS found \
+         ORDER BY reply IS NULL, rank LIMIT $4",
     )
     .bind(query)
     .bind(user_id)
@@ -97,8 +97,8 @@ pub async fn recent_approved(
     sqlx::query_as(
         "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
          FROM drafts d JOIN threads t ON t.id = d.thread_id \
-         WHERE d.user_id = ? AND d.status = 'approved' \
-         ORDER BY d.decided_at DESC, d.id DESC LIMIT ?",
+         WHERE d.user_id = $1 AND d.status = 'approved' \
+         ORDER BY d.decided_at DESC, d.id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)

@@ -22,13 +22,12 @@ pub async fn upsert(
     now: Timestamp,
 ) -> Result<ThreadId, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO threads (user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO threads (user_id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (user_id, name) DO UPDATE SET updated_at = excluded.updated_at \
          RETURNING id",
     )
     .bind(user_id)
     .bind(name)
-    .bind(now)
     .bind(now)
     .fetch_one(conn)
     .await
@@ -41,7 +40,7 @@ pub async fn find(
     thread_id: ThreadId,
 ) -> Result<Option<Thread>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, user_id, name, created_at, updated_at FROM threads WHERE id = ? AND user_id = ?",
+        "SELECT id, user_id, name, created_at, updated_at FROM threads WHERE id = $1 AND user_id = $2",
     )
     .bind(thread_id)
     .bind(user_id)
@@ -57,7 +56,7 @@ pub async fn find_by_name(
 ) -> Result<Option<Thread>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, user_id, name, created_at, updated_at FROM threads \
-         WHERE user_id = ? AND name = ?",
+         WHERE user_id = $1 AND name = $2",
     )
     .bind(user_id)
     .bind(name)

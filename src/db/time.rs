@@ -191,7 +191,7 @@ mod tests {
             .expect("in-memory database");
         let t = at("2026-11-24T09:02:00.120Z");
         let (kind, text, back): (String, String, Timestamp) =
-            sqlx::query_as("SELECT typeof(?1), ?1, ?1")
+            sqlx::query_as("SELECT typeof($1), $1, $1")
                 .bind(t)
                 .fetch_one(&pool)
                 .await
@@ -212,7 +212,7 @@ mod tests {
         .expect("query");
         assert_eq!(read.to_string(), default);
 
-        let earlier: bool = sqlx::query_scalar("SELECT ?1 < ?2")
+        let earlier: bool = sqlx::query_scalar("SELECT $1 < $2")
             .bind(t)
             .bind(t.plus(chrono::TimeDelta::milliseconds(1)))
             .fetch_one(&pool)

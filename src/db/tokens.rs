@@ -25,7 +25,7 @@ pub async fn insert(
     prefix: &str,
 ) -> Result<TokenInfo, sqlx::Error> {
     sqlx::query_as(
-        "INSERT INTO api_tokens (user_id, label, token_hash, prefix) VALUES (?, ?, ?, ?) \
+        "INSERT INTO api_tokens (user_id, label, token_hash, prefix) VALUES ($1, $2, $3, $4) \
          RETURNING id, label, prefix, created_at, last_used_at, revoked_at",
     )
     .bind(user_id)
@@ -54,7 +54,7 @@ pub async fn find_user(
         "SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.display_name, u.my_names, u.style_notes, \
                 u.created_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
     .bind(token_hash)
     .fetch_optional(pool)
@@ -67,7 +67,7 @@ pub async fn touch(
     token_id: TokenId,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
         .bind(now)
         .bind(token_id)
         .execute(pool)
@@ -79,7 +79,7 @@ pub async fn touch(
 pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<TokenInfo>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, label, prefix, created_at, last_used_at, revoked_at FROM api_tokens \
-         WHERE user_id = ? ORDER BY id DESC",
+         WHERE user_id = $1 ORDER BY id DESC",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -95,12 +95,11 @@ pub async fn revoke(
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = ? \
-         WHERE id = ? AND revoked_at IS NULL AND (? IS NULL OR user_id = ?)",
+        "UPDATE api_tokens SET revoked_at = $1 \
+         WHERE id = $2 AND revoked_at IS NULL AND (CAST($3 AS BIGINT) IS NULL OR user_id = $3)",
     )
     .bind(now)
     .bind(token_id)
-    .bind(user_id)
     .bind(user_id)
     .execute(pool)
     .await?;

@@ -28,7 +28,7 @@ pub async fn create(
 ) -> Result<User, sqlx::Error> {
     let my_names = initial_names(name, display_name)?;
     sqlx::query_as(&format!(
-        "INSERT INTO users (name, display_name, my_names, password_hash) VALUES (?, ?, ?, ?) \
+        "INSERT INTO users (name, display_name, my_names, password_hash) VALUES ($1, $2, $3, $4) \
          RETURNING {COLUMNS}"
     ))
     .bind(name)
@@ -50,7 +50,7 @@ pub async fn create_first(
     let my_names = initial_names(name, display_name)?;
     sqlx::query_as(&format!(
         "INSERT INTO users (name, display_name, my_names, password_hash) \
-         SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) \
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users) \
          RETURNING {COLUMNS}"
     ))
     .bind(name)
@@ -72,7 +72,7 @@ fn initial_names(name: &str, display_name: &str) -> Result<String, sqlx::Error> 
 
 /// Finds a user by their external id.
 pub async fn find_by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE name = ?"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE name = $1"))
         .bind(name)
         .fetch_optional(pool)
         .await
@@ -80,7 +80,7 @@ pub async fn find_by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>,
 
 /// Finds a user by their row id.
 pub async fn find(pool: &SqlitePool, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -95,12 +95,13 @@ pub async fn replace_style_notes(
     seen: &str,
     notes: &str,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("UPDATE users SET style_notes = ? WHERE id = ? AND style_notes = ?")
-        .bind(notes)
-        .bind(id)
-        .bind(seen)
-        .execute(conn)
-        .await?;
+    let result =
+        sqlx::query("UPDATE users SET style_notes = $1 WHERE id = $2 AND style_notes = $3")
+            .bind(notes)
+            .bind(id)
+            .bind(seen)
+            .execute(conn)
+            .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -108,8 +109,8 @@ pub async fn replace_style_notes(
 pub async fn add_style_note(pool: &SqlitePool, id: UserId, note: &str) -> Result<(), sqlx::Error> {
     let line = format!("- {note}");
     sqlx::query(
-        "UPDATE users SET style_notes = ltrim(style_notes || char(10) || ?, char(10)) \
-         WHERE id = ? AND instr(lower(style_notes), lower(?)) = 0",
+        "UPDATE users SET style_notes = ltrim(style_notes || char(10) || $1, char(10)) \
+         WHERE id = $2 AND instr(lower(style_notes), lower($3)) = 0",
     )
     .bind(&line)
     .bind(id)
@@ -131,7 +132,7 @@ pub async fn find_with_password(
         password_hash: Option<String>,
     }
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, password_hash FROM users WHERE name = ?"
+        "SELECT {COLUMNS}, password_hash FROM users WHERE name = $1"
     ))
     .bind(name)
     .fetch_optional(pool)
@@ -153,7 +154,7 @@ pub async fn set_names(
     my_names: &[String],
 ) -> Result<(), sqlx::Error> {
     let names = serde_json::to_string(my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query("UPDATE users SET my_names = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET my_names = $1 WHERE id = $2")
         .bind(names)
         .bind(id)
         .execute(conn)

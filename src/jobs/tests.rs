@@ -34,7 +34,7 @@ async fn queue_one_job(queue: &JobQueue) {
 }
 
 async fn locked_until(queue: &JobQueue, id: crate::db::JobId) -> String {
-    sqlx::query_scalar("SELECT locked_until FROM jobs WHERE id = ?")
+    sqlx::query_scalar("SELECT locked_until FROM jobs WHERE id = $1")
         .bind(id)
         .fetch_one(&queue.db().read)
         .await

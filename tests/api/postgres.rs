@@ -14,6 +14,59 @@ fn folder(backend: &str) -> std::path::PathBuf {
         .join(backend)
 }
 
+/// A database of its own on the server named by `DRAFTDESK_TEST_POSTGRES_URL`, so runs
+/// never see each other's tables; dropped by [`FreshDatabase::drop_database`].
+pub struct FreshDatabase {
+    admin: sqlx::PgPool,
+    name: String,
+    pub pool: sqlx::PgPool,
+}
+
+impl FreshDatabase {
+    /// Creates an empty database named `draftdesk_<purpose>_<random>`.
+    pub async fn create(purpose: &str) -> Self {
+        use sqlx::postgres::PgPoolOptions;
+
+        let url =
+            std::env::var("DRAFTDESK_TEST_POSTGRES_URL").expect("DRAFTDESK_TEST_POSTGRES_URL");
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("the PostgreSQL server answers");
+        let name = format!("draftdesk_{purpose}_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("a fresh database");
+        let options: sqlx::postgres::PgConnectOptions = url.parse().expect("a PostgreSQL URL");
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.database(&name))
+            .await
+            .expect("the fresh database");
+        Self { admin, name, pool }
+    }
+
+    /// Applies `migrations/postgres`.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        Migrator::new(folder("postgres"))
+            .await
+            .expect("the migrations")
+            .run(&self.pool)
+            .await
+    }
+
+    /// Closes the pool and drops the database.
+    pub async fn drop_database(self) {
+        self.pool.close().await;
+        sqlx::query(&format!("DROP DATABASE {}", self.name))
+            .execute(&self.admin)
+            .await
+            .expect("dropped");
+    }
+}
+
 /// The migrations of a backend as (version, description).
 async fn versions(backend: &str) -> Vec<(i64, String)> {
     let migrator = Migrator::new(folder(backend))
@@ -65,42 +118,15 @@ async fn sqlite_columns() -> BTreeMap<String, BTreeSet<String>> {
     ignore = "PostgreSQL half not run: set DRAFTDESK_TEST_POSTGRES_URL to a server URL (see README)"
 )]
 async fn the_postgres_schema_is_the_twin_of_the_sqlite_one() {
-    use sqlx::postgres::PgPoolOptions;
-
-    let url = std::env::var("DRAFTDESK_TEST_POSTGRES_URL").expect("DRAFTDESK_TEST_POSTGRES_URL");
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .expect("the PostgreSQL server answers");
-    // A database of its own, so runs never see each other's tables.
-    let name = format!("draftdesk_twin_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("a fresh database");
-    let options: sqlx::postgres::PgConnectOptions = url.parse().expect("a PostgreSQL URL");
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect_with(options.database(&name))
-        .await
-        .expect("the fresh database");
-
-    let migrator = Migrator::new(folder("postgres"))
-        .await
-        .expect("the migrations");
-    let applied = migrator.run(&pool).await;
+    let fresh = FreshDatabase::create("twin").await;
+    let applied = fresh.migrate().await;
     let rows: Result<Vec<(String, String)>, _> = sqlx::query_as(
         "SELECT table_name::text, column_name::text FROM information_schema.columns \
          WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
     )
-    .fetch_all(&pool)
+    .fetch_all(&fresh.pool)
     .await;
-    pool.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("dropped");
+    fresh.drop_database().await;
     applied.expect("the PostgreSQL migrations apply");
 
     let mut postgres: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
