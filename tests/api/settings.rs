@@ -123,3 +123,25 @@ async fn an_edit_of_notes_that_changed_meanwhile_is_refused_and_both_are_shown()
         "Short, warm, no jargon.\n- Never use emojis."
     );
 }
+
+/// Token and alias times are instants the browser shows in the reader's own time zone
+/// (`<time datetime>` in UTC, rewritten by live.js), like every other time.
+#[tokio::test]
+async fn token_times_are_marked_up_for_local_display() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let response = browser
+        .submit("/settings", "/settings/tokens", &[("label", "zapier")])
+        .await;
+    assert_see_other(&response, "/settings");
+    let page = browser.page("/settings").await;
+    let row = page
+        .split("<td class=\"token-created\"")
+        .nth(1)
+        .expect("a token row");
+    assert!(
+        row.starts_with(" data-label=\"Created\"><time datetime=\"20"),
+        "{}",
+        &row[..row.len().min(200)]
+    );
+}
