@@ -8,7 +8,7 @@ use draftdesk::config::Config;
 use serde_json::json;
 
 use crate::helpers::{error_body, json_body, message};
-use crate::process::{KillOnDrop, Server, draftdesk, free_port};
+use crate::process::{KillOnDrop, Server, draftdesk, finished, free_port};
 
 fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut running = KillOnDrop::spawn(
@@ -125,20 +125,20 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
 
 #[test]
 fn a_bad_setting_stops_start_up_and_names_the_variable() {
-    let out = draftdesk()
-        .env("BIND_ADDR", "not-an-address")
-        .env("DATABASE_URL", "sqlite://unused.db")
-        .arg("serve")
-        .output()
-        .expect("runs");
+    let out = finished(
+        draftdesk()
+            .env("BIND_ADDR", "not-an-address")
+            .env("DATABASE_URL", "sqlite://unused.db")
+            .arg("serve"),
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("BIND_ADDR"), "{}", stderr(&out));
 
-    let out = draftdesk()
-        .env("DATABASE_URL", "postgres://localhost/x")
-        .arg("migrate")
-        .output()
-        .expect("runs");
+    let out = finished(
+        draftdesk()
+            .env("DATABASE_URL", "postgres://localhost/x")
+            .arg("migrate"),
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("DATABASE_URL"), "{}", stderr(&out));
 
@@ -150,12 +150,12 @@ fn a_bad_setting_stops_start_up_and_names_the_variable() {
         ("MAX_CONNECTIONS", "-3", "invalid digit"),
         ("COOKIE_SECURE", "maybe", "boolean"),
     ] {
-        let out = draftdesk()
-            .env("DATABASE_URL", "sqlite://unused.db")
-            .env(variable, value)
-            .arg("migrate")
-            .output()
-            .expect("runs");
+        let out = finished(
+            draftdesk()
+                .env("DATABASE_URL", "sqlite://unused.db")
+                .env(variable, value)
+                .arg("migrate"),
+        );
         assert!(!out.status.success(), "{variable}={value}");
         let text = stderr(&out);
         assert!(
@@ -176,7 +176,7 @@ fn every_subcommand_has_help() {
         vec!["token", "list", "--help"],
         vec!["token", "revoke", "--help"],
     ] {
-        let out = draftdesk().args(&args).output().expect("runs");
+        let out = finished(draftdesk().args(&args));
         assert!(out.status.success(), "{args:?}");
         assert!(stdout(&out).contains("Usage"), "{args:?}: {}", stdout(&out));
     }
@@ -220,13 +220,13 @@ async fn logs_are_plain_off_a_terminal_and_json_on_request() {
         }
     }
     let url = format!("sqlite://{}", dir.path().join("wrong.db").display());
-    let output = draftdesk()
-        .arg("migrate")
-        .env("DATABASE_URL", &url)
-        .env("LOG_FORMAT", "xml")
-        .current_dir(dir.path())
-        .output()
-        .expect("ran");
+    let output = finished(
+        draftdesk()
+            .arg("migrate")
+            .env("DATABASE_URL", &url)
+            .env("LOG_FORMAT", "xml")
+            .current_dir(dir.path()),
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -23,6 +23,19 @@ pub fn draftdesk() -> Command {
     Command::new(env!("CARGO_BIN_EXE_draftdesk"))
 }
 
+/// Runs `command` to its end and collects what it printed, like `Command::output`, but
+/// killed if the test panics meanwhile (a command that unexpectedly starts serving must
+/// not outlive its test).
+pub fn finished(command: &mut Command) -> Output {
+    KillOnDrop::spawn(
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .wait_with_output()
+}
+
 /// A child process, killed (SIGKILL) and reaped when dropped unless it was waited for.
 pub struct KillOnDrop(Option<Child>);
 
