@@ -47,25 +47,40 @@ async fn open_settings_with_notes(app: &TestApp) -> (Browser, String) {
     (browser, page)
 }
 
+/// Posts the profile form of `page` with these names and notes, as the browser would
+/// (its CSRF token and the notes it was shown).
+async fn save_profile(
+    browser: &Browser,
+    page: &str,
+    names: &str,
+    notes: &str,
+) -> reqwest::Response {
+    browser
+        .post(
+            "/settings/profile",
+            &[
+                ("csrf", &csrf(page)),
+                ("names", names),
+                ("style_notes", notes),
+                ("style_notes_seen", &hidden(page, "style_notes_seen")),
+            ],
+        )
+        .await
+}
+
+/// A revision learns a note while the page is open.
+async fn learn_a_note_meanwhile(app: &TestApp) {
+    db::users::add_style_note(&app.db.write, user_id(app).await, "Never use emojis.")
+        .await
+        .expect("note");
+}
+
 #[tokio::test]
 async fn saving_names_keeps_a_note_learned_while_the_page_was_open() {
     let app = spawn_app().await;
     let (browser, page) = open_settings_with_notes(&app).await;
-    // A revision learns a note while the page is open.
-    db::users::add_style_note(&app.db.write, user_id(&app).await, "Never use emojis.")
-        .await
-        .expect("note");
-    let response = browser
-        .post(
-            "/settings/profile",
-            &[
-                ("csrf", &csrf(&page)),
-                ("names", "anna\nAnna S."),
-                ("style_notes", "Short and warm."),
-                ("style_notes_seen", &hidden(&page, "style_notes_seen")),
-            ],
-        )
-        .await;
+    learn_a_note_meanwhile(&app).await;
+    let response = save_profile(&browser, &page, "anna\nAnna S.", "Short and warm.").await;
     assert_see_other(&response, "/settings");
     let (names, notes) = stored(&app).await;
     assert_eq!(names, r#"["anna","Anna S."]"#);
@@ -76,20 +91,8 @@ async fn saving_names_keeps_a_note_learned_while_the_page_was_open() {
 async fn an_edit_of_notes_that_changed_meanwhile_is_refused_and_both_are_shown() {
     let app = spawn_app().await;
     let (browser, page) = open_settings_with_notes(&app).await;
-    db::users::add_style_note(&app.db.write, user_id(&app).await, "Never use emojis.")
-        .await
-        .expect("note");
-    let response = browser
-        .post(
-            "/settings/profile",
-            &[
-                ("csrf", &csrf(&page)),
-                ("names", "anna\nAnna S."),
-                ("style_notes", "Short, warm, no jargon."),
-                ("style_notes_seen", &hidden(&page, "style_notes_seen")),
-            ],
-        )
-        .await;
+    learn_a_note_meanwhile(&app).await;
+    let response = save_profile(&browser, &page, "anna\nAnna S.", "Short, warm, no jargon.").await;
     assert_eq!(response.status(), 409);
     let html = response.text().await.expect("a page");
     assert!(
@@ -103,20 +106,13 @@ async fn an_edit_of_notes_that_changed_meanwhile_is_refused_and_both_are_shown()
     assert!(html.contains("Nothing was saved"), "{html}");
     // Nothing changed; a second save with the page as now shown goes through.
     assert_eq!(stored(&app).await.0, r#"["anna"]"#);
-    let response = browser
-        .post(
-            "/settings/profile",
-            &[
-                ("csrf", &csrf(&html)),
-                ("names", "anna"),
-                (
-                    "style_notes",
-                    "Short, warm, no jargon.\n- Never use emojis.",
-                ),
-                ("style_notes_seen", &hidden(&html, "style_notes_seen")),
-            ],
-        )
-        .await;
+    let response = save_profile(
+        &browser,
+        &html,
+        "anna",
+        "Short, warm, no jargon.\n- Never use emojis.",
+    )
+    .await;
     assert_see_other(&response, "/settings");
     assert_eq!(
         stored(&app).await.1,
