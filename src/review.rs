@@ -21,7 +21,7 @@ pub enum ReviewError {
     #[error("the final text is empty; write the reply, or approve the draft as it is")]
     EmptyFinalText,
     #[error(
-        "final_content must be at most {} characters",
+        "the final text is longer than {} characters",
         crate::limits::MAX_CONTENT
     )]
     FinalTextTooLong,

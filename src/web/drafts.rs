@@ -209,14 +209,11 @@ async fn settle<T: Into<String>>(
             };
             user.alert(format!("Not done: {what}.")).await?;
         }
-        Err(ReviewError::FinalTextTooLong) => {
-            let max = crate::limits::MAX_CONTENT;
-            user.alert(format!(
-                "Not done: the reply is longer than {max} characters."
-            ))
-            .await?;
-        }
-        Err(error @ (ReviewError::EmptyFinalText | ReviewError::Conflict(_))) => {
+        Err(
+            error @ (ReviewError::EmptyFinalText
+            | ReviewError::FinalTextTooLong
+            | ReviewError::Conflict(_)),
+        ) => {
             user.alert(format!("Not done: {error}.")).await?;
         }
         Err(ReviewError::Enqueue(EnqueueError::Database(error))) => return Err(error.into()),
