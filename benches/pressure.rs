@@ -29,11 +29,11 @@ use process::{BusyLoops, Server, free_port};
 use serde_json::json;
 
 async fn user_with_token(db: &Db, name: &str) -> String {
-    let user = db::users::create(&db.write, name, name, None)
+    let user = db::users::create(db.write(), name, name, None)
         .await
         .expect("user");
     let token = draftdesk::auth::generate_token();
-    db::tokens::insert(&db.write, user.id, "bench", &token.hash, &token.prefix)
+    db::tokens::insert(db.write(), user.id, "bench", &token.hash, &token.prefix)
         .await
         .expect("token");
     token.secret
@@ -51,7 +51,7 @@ async fn setup(model_delay: Duration) -> Setup {
     model.always(Reply::Slow(model_delay, Box::new(draft("Happy to talk."))));
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("pressure.db").display());
-    let db = Db::open(&url).await.expect("database");
+    let db = Db::open(&url, Default::default()).await.expect("database");
     Setup {
         db,
         model,
@@ -102,10 +102,11 @@ fn ms(d: Duration) -> String {
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&db.read)
-        .await
-        .expect("count")
+    match db {
+        Db::Sqlite { read, .. } => sqlx::query_scalar(sql).fetch_one(read).await,
+        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .expect("count")
 }
 
 async fn stress() {
@@ -264,8 +265,8 @@ async fn big_pastes() {
     // One write part in-process: the longest the writer is held for a large batch.
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("parts.db").display());
-    let db = Db::open(&url).await.expect("database");
-    let user = db::users::create(&db.write, "anna", "Anna", None)
+    let db = Db::open(&url, Default::default()).await.expect("database");
+    let user = db::users::create(db.write(), "anna", "Anna", None)
         .await
         .expect("user");
     let settings = draftdesk::config::JobSettings {

@@ -27,8 +27,8 @@ async fn setup(
     dir: &tempfile::TempDir,
 ) -> (Db, JobQueue, db::users::User) {
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::open(&url).await.expect("database");
-    let user = db::users::create(&db.write, "bench", "Bench", None)
+    let db = Db::open(&url, Default::default()).await.expect("database");
+    let user = db::users::create(db.write(), "bench", "Bench", None)
         .await
         .expect("user");
     let llm = model.map(|model| {
@@ -70,10 +70,11 @@ fn workers_count() -> usize {
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&db.read)
-        .await
-        .expect("count")
+    match db {
+        Db::Sqlite { read, .. } => sqlx::query_scalar(sql).fetch_one(read).await,
+        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .expect("count")
 }
 
 async fn throughput(jobs: usize, offline: bool) {

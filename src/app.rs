@@ -25,6 +25,7 @@ use crate::api;
 use crate::config::Config;
 use crate::db;
 use crate::db::Db;
+use crate::db::sessions::SessionStore;
 use crate::error::AppError;
 use crate::jobs::JobQueue;
 use crate::llm::LlmClient;
@@ -32,7 +33,6 @@ use crate::state::AppState;
 use crate::web;
 use tower_sessions::cookie::{SameSite, time};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// A built application: its database is open and its listener bound.
 pub struct Application {
@@ -44,7 +44,7 @@ impl Application {
     /// Opens the database (running migrations) and binds the configured address; port 0
     /// picks a free port, which [`Application::local_addr`] reports.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = Db::open(&config.database_url).await?;
+        let db = Db::open(&config.database_url, config.database_pool).await?;
         let llm = config.llm.as_ref().map(LlmClient::new).transpose()?;
         let agent = Agent::new(
             llm,
@@ -53,12 +53,12 @@ impl Application {
             config.agent_run_timeout,
         );
         let jobs = JobQueue::new(db.clone(), agent, config.jobs.clone());
-        let setup = if db::users::count(&db.read).await? == 0 {
+        let setup = if db::users::count(db.read()).await? == 0 {
             SetupToken::generate()
         } else {
             SetupToken::default()
         };
-        SqliteStore::new(db.write.clone()).migrate().await?;
+        SessionStore::new(&db).migrate().await?;
         let listener = TcpListener::bind(config.bind_addr).await.map_err(|e| {
             anyhow::anyhow!("BIND_ADDR: could not listen on {}: {e}", config.bind_addr)
         })?;
@@ -100,7 +100,7 @@ impl Application {
             );
         }
         let sweeper = tokio::spawn(
-            SqliteStore::new(self.state.db.write.clone())
+            SessionStore::new(&self.state.db)
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
         // Routing sees the path with repeated slashes collapsed, so a client whose base
@@ -151,9 +151,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Sessions for the pages: HttpOnly, SameSite=Lax, Secure when served over https,
-/// stored in SQLite, ending after two weeks without a visit.
-fn session_layer(state: &AppState) -> SessionManagerLayer<SqliteStore> {
-    SessionManagerLayer::new(SqliteStore::new(state.db.write.clone()))
+/// stored in the database, ending after two weeks without a visit.
+fn session_layer(state: &AppState) -> SessionManagerLayer<SessionStore> {
+    SessionManagerLayer::new(SessionStore::new(&state.db))
         .with_name("draftdesk_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -70,7 +70,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            Db::open(&config.database_url).await?.close().await;
+            Db::open(&config.database_url, config.database_pool)
+                .await?
+                .close()
+                .await;
             say(&format!("database ready: {}", config.database_url))
         }
         Command::User(UserCommand::Add {
@@ -78,7 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             display_name,
             password_stdin,
         }) => {
-            let db = Db::open(&config.database_url).await?;
+            let db = Db::open(&config.database_url, config.database_pool).await?;
             let password = if password_stdin {
                 Some(read_password()?)
             } else {
@@ -89,7 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             say(&format!("created user '{}' (id {})", user.name, user.id))
         }
         Command::Token(command) => {
-            let db = Db::open(&config.database_url).await?;
+            let db = Db::open(&config.database_url, config.database_pool).await?;
             token(&db, command).await
         }
     }
@@ -108,9 +111,14 @@ async fn token(db: &Db, command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Create { name, label } => {
             let user = find_user(db, &name).await?;
             let token = auth::generate_token();
-            let info =
-                db::tokens::insert(&db.write, user.id, label.trim(), &token.hash, &token.prefix)
-                    .await?;
+            let info = db::tokens::insert(
+                db.write(),
+                user.id,
+                label.trim(),
+                &token.hash,
+                &token.prefix,
+            )
+            .await?;
             say(&format!(
                 "created token {} for '{}'. It is shown only this once:\n{}",
                 info.id, user.name, token.secret
@@ -118,7 +126,7 @@ async fn token(db: &Db, command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List { name } => {
             let user = find_user(db, &name).await?;
-            let tokens = db::tokens::list(&db.read, user.id).await?;
+            let tokens = db::tokens::list(db.read(), user.id).await?;
             if tokens.is_empty() {
                 return say(&format!("'{}' has no API tokens", user.name));
             }
@@ -139,7 +147,7 @@ async fn token(db: &Db, command: TokenCommand) -> anyhow::Result<()> {
             say(&lines.join("\n"))
         }
         TokenCommand::Revoke { id } => {
-            if db::tokens::revoke(&db.write, id, None, Timestamp::now()).await? {
+            if db::tokens::revoke(db.write(), id, None, Timestamp::now()).await? {
                 say(&format!("revoked token {id}"))
             } else {
                 bail!("there is no live token with id {id}")
@@ -149,7 +157,7 @@ async fn token(db: &Db, command: TokenCommand) -> anyhow::Result<()> {
 }
 
 async fn find_user(db: &Db, name: &str) -> anyhow::Result<db::users::User> {
-    db::users::find_by_name(&db.read, name.trim())
+    db::users::find_by_name(db.read(), name.trim())
         .await?
         .with_context(|| format!("there is no user named '{name}'"))
 }

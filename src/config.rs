@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::db::PoolSettings;
 use crate::llm::LlmConfig;
 pub use crate::net::TrustedProxies;
 
@@ -16,7 +17,8 @@ pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
 /// The settings as given, before they are checked.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// Where the SQLite database lives; its folder and file are created on first run.
+    /// The database: a SQLite file (its folder and file are created on first run) or a
+    /// PostgreSQL server, `postgres://user:password@host/database`.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -25,6 +27,29 @@ pub struct Settings {
         global = true
     )]
     pub database_url: String,
+
+    /// Connections per instance: PostgreSQL's pool, or SQLite's readers (SQLite always
+    /// has one writer).
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        value_name = "DATABASE_MAX_CONNECTIONS",
+        default_value = "10",
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        global = true
+    )]
+    pub database_max_connections: u32,
+
+    /// How long a request waits for a free database connection before it fails.
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT_SECS",
+        value_name = "DATABASE_ACQUIRE_TIMEOUT_SECS",
+        default_value = "30",
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub database_acquire_timeout_secs: u64,
 
     /// The address and port the server listens on.
     #[arg(
@@ -191,6 +216,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
+    pub database_pool: PoolSettings,
     pub bind_addr: SocketAddr,
     /// `None`: no key is configured and the offline drafter is used.
     pub llm: Option<LlmConfig>,
@@ -287,15 +313,23 @@ impl Config {
     /// Checks the settings, naming the variable at fault.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
         let database_url = settings.database_url.trim().to_owned();
-        if !database_url.starts_with("sqlite:") {
+        if !["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
             return Err(ConfigError {
                 variable: "DATABASE_URL",
                 message: format!(
                     "'{database_url}' is not supported; use a SQLite URL such as \
-                     sqlite://data/draftdesk.db"
+                     sqlite://data/draftdesk.db or a PostgreSQL one such as \
+                     postgres://user:password@host/database"
                 ),
             });
         }
+        let database_pool = PoolSettings {
+            max_connections: settings.database_max_connections,
+            acquire_timeout: Duration::from_secs(settings.database_acquire_timeout_secs),
+        };
         let bind_addr = settings.bind_addr.trim().parse().map_err(|_| ConfigError {
             variable: "BIND_ADDR",
             message: format!(
@@ -325,6 +359,7 @@ impl Config {
         }
         Ok(Self {
             database_url,
+            database_pool,
             bind_addr,
             llm: api_key.map(|api_key| LlmConfig {
                 base_url: base_url.to_owned(),
@@ -363,6 +398,7 @@ impl Config {
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
+            database_pool: PoolSettings::default(),
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             llm: None,
             jobs: JobSettings {

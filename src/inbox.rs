@@ -139,7 +139,7 @@ pub async fn accept(
     // The common case for integrations that resend the whole thread: nothing new. Answer
     // it from a read connection so it never waits on the single writer. Only this
     // thread's messages count: the same id in another thread is another message.
-    let known = db::messages::known(&db.read, user.id, thread_name, &ids).await?;
+    let known = db::messages::known(db.read(), user.id, thread_name, &ids).await?;
     if ids.iter().all(|id| known.message_ids.contains(*id)) {
         return Ok(Accepted::nothing_new(known.thread_id));
     }
@@ -155,15 +155,15 @@ pub async fn accept(
         .iter()
         .find_map(|(_, m)| batch.sent_at(m))
         .map(timestamp::to_storage);
-    let mut tx = db.write.begin().await?;
-    let thread_id = db::threads::upsert(&mut *tx, user.id, thread_name, batch.now).await?;
-    if !db::jobs::has_queued_draft(&mut *tx, thread_id).await? {
+    let mut tx = db.begin().await?;
+    let thread_id = db::threads::upsert(tx.exec(), user.id, thread_name, batch.now).await?;
+    if !db::jobs::has_queued_draft(tx.exec(), thread_id).await? {
         jobs.ensure_room(&mut tx, user.id).await?;
     }
     for part in earlier {
         batch.store(&mut tx, thread_id, part).await?;
         tx.commit().await?;
-        tx = db.write.begin().await?;
+        tx = db.begin().await?;
     }
     batch.store(&mut tx, thread_id, last).await?;
     if batch.new_messages == 0 {
@@ -171,7 +171,7 @@ pub async fn accept(
         tx.rollback().await?;
         return Ok(Accepted::nothing_new(Some(thread_id)));
     }
-    let superseded_draft = db::drafts::supersede_pending(&mut *tx, thread_id, batch.now).await?;
+    let superseded_draft = db::drafts::supersede_pending(tx.exec(), thread_id, batch.now).await?;
     // A batch in one part has just checked the cap; a larger one did in its first part.
     let room = if earlier.is_empty() {
         Room::Check
@@ -239,13 +239,13 @@ impl<'a> Batch<'a> {
     /// Stores one part's messages that are not stored yet.
     async fn store(
         &mut self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut crate::db::Tx,
         thread_id: ThreadId,
         part: &[(String, IncomingMessage)],
     ) -> Result<(), sqlx::Error> {
         let mut key = match self.previous_key.take() {
             Some(key) => key,
-            None => match db::messages::last_sort_key(&mut *tx, thread_id).await? {
+            None => match db::messages::last_sort_key(tx.exec(), thread_id).await? {
                 Some(key) => key,
                 None => self
                     .first_dated_key
@@ -259,7 +259,7 @@ impl<'a> Batch<'a> {
             let sort_key = sent_at.clone().unwrap_or_else(|| key.clone());
             if self.seen.insert(id.clone()) {
                 let inserted = db::messages::insert(
-                    &mut *tx,
+                    tx.exec(),
                     &db::messages::NewMessage {
                         user_id: self.user.id,
                         thread_id,

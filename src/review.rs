@@ -68,11 +68,11 @@ impl From<ReviewError> for AppError {
 
 /// Finds a draft of the user that is still waiting for review.
 async fn pending_draft(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::db::Tx,
     user: &User,
     draft_message_id: &str,
 ) -> Result<Draft, ReviewError> {
-    let draft = db::drafts::find_for_user(&mut *conn, user.id, draft_message_id)
+    let draft = db::drafts::find_for_user(conn.exec(), user.id, draft_message_id)
         .await?
         .ok_or_else(|| ReviewError::NoDraft(draft_message_id.to_owned()))?;
     if draft.status != DraftStatus::Pending {
@@ -97,7 +97,7 @@ pub async fn give_feedback(
     draft_message_id: &str,
     feedback: &str,
 ) -> Result<JobId, ReviewError> {
-    let mut tx = jobs.db().write.begin().await?;
+    let mut tx = jobs.db().begin().await?;
     let draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let now = Timestamp::now();
     let job_id = jobs
@@ -141,7 +141,7 @@ async fn decide(
     if final_content.is_some_and(|text| text.chars().count() > crate::limits::MAX_CONTENT) {
         return Err(ReviewError::FinalTextTooLong);
     }
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin().await?;
     let mut draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let final_content = match status {
         DraftStatus::Approved => match final_content {
@@ -153,7 +153,7 @@ async fn decide(
         _ => None,
     };
     let now = Timestamp::now();
-    db::drafts::decide(&mut *tx, draft.id, status, final_content.as_deref(), now).await?;
+    db::drafts::decide(tx.exec(), draft.id, status, final_content.as_deref(), now).await?;
     tx.commit().await?;
     draft.status = status;
     draft.final_content = final_content;
@@ -169,11 +169,11 @@ pub async fn draft_anyway(
     thread_id: ThreadId,
 ) -> Result<JobId, ReviewError> {
     let db = jobs.db();
-    db::threads::find(&db.read, user.id, thread_id)
+    db::threads::find(db.read(), user.id, thread_id)
         .await?
         .ok_or_else(|| ReviewError::NotFound(format!("no thread with id {thread_id}")))?;
     let now = Timestamp::now();
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin().await?;
     let id = jobs.request_reply(&mut tx, user.id, thread_id, now).await?;
     tx.commit().await?;
     jobs.wake();
@@ -182,7 +182,7 @@ pub async fn draft_anyway(
 
 /// Takes a "no reply needed" decision off the dashboard.
 pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: RunId) -> Result<(), ReviewError> {
-    if db::activity::dismiss_no_reply(&db.write, user.id, run_id, Timestamp::now()).await? {
+    if db::activity::dismiss_no_reply(db.write(), user.id, run_id, Timestamp::now()).await? {
         Ok(())
     } else {
         Err(ReviewError::NotFound(format!(
@@ -194,10 +194,10 @@ pub async fn dismiss_no_reply(db: &Db, user: &User, run_id: RunId) -> Result<(),
 /// Takes back a rejection: the draft waits for review again, unless its thread has a
 /// newer draft meanwhile.
 pub async fn undo_reject(db: &Db, user: &User, draft_message_id: &str) -> Result<(), ReviewError> {
-    if db::drafts::undo_reject(&db.write, user.id, draft_message_id).await? {
+    if db::drafts::undo_reject(db.write(), user.id, draft_message_id).await? {
         return Ok(());
     }
-    match db::drafts::find_for_user(&db.read, user.id, draft_message_id).await? {
+    match db::drafts::find_for_user(db.read(), user.id, draft_message_id).await? {
         None => Err(ReviewError::NoDraft(draft_message_id.to_owned())),
         Some(_) => Err(ReviewError::Conflict(
             "the rejection cannot be undone: the draft was decided otherwise, or its thread \

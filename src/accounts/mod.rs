@@ -115,7 +115,7 @@ pub async fn add_user(
     password: Option<&str>,
 ) -> Result<db::users::User, AccountError> {
     let (name, display_name, hash) = checked(&Hasher::new(1), name, display_name, password).await?;
-    db::users::create(&db.write, name, display_name, hash.as_deref())
+    db::users::create(db.write(), name, display_name, hash.as_deref())
         .await
         .map_err(|e| named_conflict(e, name))
 }
@@ -131,7 +131,7 @@ pub async fn add_first_user(
     password: &str,
 ) -> Result<Option<db::users::User>, AccountError> {
     let (name, display_name, hash) = checked(hasher, name, display_name, Some(password)).await?;
-    db::users::create_first(&db.write, name, display_name, hash.as_deref())
+    db::users::create_first(db, name, display_name, hash.as_deref())
         .await
         .map_err(|e| named_conflict(e, name))
 }
@@ -176,7 +176,7 @@ pub async fn check_password(
     name: &str,
     password: &str,
 ) -> Result<Option<db::users::User>, AccountError> {
-    let found = db::users::find_with_password(&db.read, name.trim()).await?;
+    let found = db::users::find_with_password(db.read(), name.trim()).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),

@@ -58,7 +58,7 @@ impl Agent {
         deadline: tokio::time::Instant,
         record: &mut Record,
     ) -> Result<Decision, AgentError> {
-        let examples = db::search::recent_approved(&self.db.read, task.user.id, 3).await?;
+        let examples = db::search::recent_approved(self.db.read(), task.user.id, 3).await?;
         let mut messages = context::opening_messages(task, &examples);
         let tools = tools::definitions(!task.reply_requested);
         let mut sent = 0;

@@ -218,8 +218,8 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
     };
     let user = task.user.id;
     let thread = task.thread.id;
-    let approved = db::search::approved(&db.read, user, thread, &fts, SEARCH_APPROVED).await?;
-    let exchanges = db::search::exchanges(&db.read, user, thread, &fts, SEARCH_EXCHANGES).await?;
+    let approved = db::search::approved(db.read(), user, thread, &fts, SEARCH_APPROVED).await?;
+    let exchanges = db::search::exchanges(db.read(), user, thread, &fts, SEARCH_EXCHANGES).await?;
     if approved.is_empty() && exchanges.is_empty() {
         return Ok(format!(
             "No similar messages found for \"{}\".",
@@ -261,13 +261,14 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
 }
 
 async fn read_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sqlx::Error> {
-    let Some(thread) = db::threads::find_by_name(&db.read, task.user.id, name.trim()).await? else {
+    let Some(thread) = db::threads::find_by_name(db.read(), task.user.id, name.trim()).await?
+    else {
         return Ok(format!(
             "error: the user has no conversation named \"{}\"",
             data(name)
         ));
     };
-    let messages = db::messages::list_thread(&db.read, thread.id).await?;
+    let messages = db::messages::list_thread(db.read(), thread.id).await?;
     Ok(format!(
         "Conversation \"{}\":\n{}",
         data(&thread.name),

@@ -58,9 +58,7 @@ impl ApiUser {
             from: &self.client,
             now,
         };
-        match db::aliases::resolve(&self.db.read, &self.db.write, self.user.id, user_id, &seen)
-            .await?
-        {
+        match db::aliases::resolve(&self.db, self.user.id, user_id, &seen).await? {
             Standing::Alias => Ok(&self.user),
             Standing::Removed => Err(AppError::Forbidden(format!(
                 "user_id '{user_id}' was removed from this account's aliases in Settings; \
@@ -99,7 +97,7 @@ where
             })?,
         };
         let db = Db::from_ref(state);
-        let owner = db::tokens::find_user(&db.read, &hash_token(&token))
+        let owner = db::tokens::find_user(db.read(), &hash_token(&token))
             .await?
             .ok_or_else(|| {
                 AppError::Unauthorized("the API token is not valid or was revoked".to_owned())
@@ -172,7 +170,7 @@ fn record_use(db: Db, token_id: TokenId, last_used_at: Option<Timestamp>) {
         return;
     }
     tokio::spawn(async move {
-        if let Err(error) = db::tokens::touch(&db.write, token_id, now).await {
+        if let Err(error) = db::tokens::touch(db.write(), token_id, now).await {
             tracing::warn!(%error, token_id = token_id.get(), "could not record API token use");
         }
     });

@@ -66,7 +66,7 @@ pub async fn list(
         .user_id
         .ok_or_else(|| AppError::invalid("user_id", "the user_id query parameter is required"))?;
     let user = caller.check_user_id(&user_id).await?;
-    let drafts = db::drafts::list_pending(&db.read, user.id).await?;
+    let drafts = db::drafts::list_pending(db.read(), user.id).await?;
     Ok(Json(DraftList {
         draft_messages: drafts
             .into_iter()

@@ -95,10 +95,10 @@ pub async fn show(
         .unwrap_or("");
     let not_found = || AppError::NotFound(format!("no job with id '{raw}'"));
     let id: JobId = raw.parse().map_err(|_| not_found())?;
-    let job = db::jobs::find_for_user(&db.read, caller.user().id, id)
+    let job = db::jobs::find_for_user(db.read(), caller.user().id, id)
         .await?
         .ok_or_else(not_found)?;
-    let (run_outcome, draft_message_id) = db::jobs::last_run_result(&db.read, job.id).await?;
+    let (run_outcome, draft_message_id) = db::jobs::last_run_result(db.read(), job.id).await?;
     let outcome = JobOutcome::of(job.state, run_outcome.as_deref());
     Ok(Json(JobView {
         id: job.id,

@@ -1,7 +1,7 @@
 //! What the dashboard shows besides drafts: work in progress, failures, and a version
 //! that changes whenever any of it (or a draft) does.
 
-use sqlx::SqlitePool;
+use super::{Backend, Db, Exec, on};
 
 use super::{JobId, RunId, ThreadId, Timestamp, UserId};
 
@@ -20,8 +20,8 @@ pub struct WorkItem {
 }
 
 /// The user's queued and running jobs, oldest first.
-pub async fn in_progress(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkItem>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn in_progress(exec: Exec<'_>, user_id: UserId) -> Result<Vec<WorkItem>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(
         "SELECT j.id AS job_id, j.kind, j.state, j.attempts, t.id AS thread_id, \
                 t.name AS thread_name, \
                 CASE j.state WHEN 'running' THEN j.updated_at ELSE j.created_at END AS since, \
@@ -30,13 +30,13 @@ pub async fn in_progress(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkI
          WHERE j.user_id = $1 AND j.state IN ('queued', 'running') ORDER BY j.id",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// Failed jobs that are the latest word on their thread (not yet retried or overtaken).
-pub async fn failures(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkItem>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn failures(exec: Exec<'_>, user_id: UserId) -> Result<Vec<WorkItem>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(
         "SELECT j.id AS job_id, j.kind, j.state, j.attempts, t.id AS thread_id, \
                 t.name AS thread_name, coalesce(j.finished_at, j.updated_at) AS since, \
                 j.last_error \
@@ -46,8 +46,8 @@ pub async fn failures(pool: &SqlitePool, user_id: UserId) -> Result<Vec<WorkItem
          ORDER BY j.id DESC LIMIT 20",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// A thread whose latest run decided that no reply is needed, as the dashboard lists it.
@@ -65,11 +65,9 @@ pub struct NoReplyItem {
 
 /// Threads whose latest run ended "no reply needed" and that nothing has moved on since:
 /// no pending draft, no queued or running job, not dismissed. Newest first.
-pub async fn no_replies(
-    pool: &SqlitePool,
-    user_id: UserId,
-) -> Result<Vec<NoReplyItem>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn no_replies(exec: Exec<'_>, user_id: UserId) -> Result<Vec<NoReplyItem>, sqlx::Error> {
+    on!(exec, |c| {
+        sqlx::query_as(
         "SELECT r.id AS run_id, t.id AS thread_id, t.name AS thread_name, r.reason, \
                 coalesce(r.finished_at, r.started_at) AS decided_at, \
                 m.sender_name AS last_sender, m.content AS last_content \
@@ -85,18 +83,19 @@ pub async fn no_replies(
          ORDER BY r.id DESC LIMIT 20",
     )
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all(c)
     .await
+    })
 }
 
 /// Dismisses a "no reply needed" decision of the user; returns whether there was one.
 pub async fn dismiss_no_reply(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     run_id: RunId,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let result = on!(exec, |c| sqlx::query(
         "UPDATE agent_runs SET dismissed_at = $1 \
          WHERE id = $2 AND outcome = 'no_reply' AND dismissed_at IS NULL \
            AND thread_id IN (SELECT id FROM threads WHERE user_id = $3)",
@@ -104,14 +103,15 @@ pub async fn dismiss_no_reply(
     .bind(now)
     .bind(run_id)
     .bind(user_id)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }
 
 /// Changes whenever the user's jobs, drafts or messages change.
-pub async fn version(pool: &SqlitePool, user_id: UserId) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn version(exec: Exec<'_>, user_id: UserId) -> Result<String, sqlx::Error> {
+    on!(exec, |c| sqlx::query_scalar(
         "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = $1) || '|' || \
                 (SELECT count(*) FROM drafts WHERE user_id = $1 AND status = 'pending') || '|' || \
                 (SELECT coalesce(max(id), 0) FROM drafts WHERE user_id = $1) || '|' || \
@@ -121,8 +121,8 @@ pub async fn version(pool: &SqlitePool, user_id: UserId) -> Result<String, sqlx:
                  JOIN threads t ON t.id = r.thread_id WHERE t.user_id = $1)",
     )
     .bind(user_id)
-    .fetch_one(pool)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// A pending draft with what it answers, for the review queue.
@@ -165,11 +165,15 @@ const QUOTED_PER_CARD: i64 = 3;
 /// For each thread, the other side's newest messages since the user's own last message
 /// (at most [`QUOTED_PER_CARD`]), oldest first, in one query.
 async fn since_last_reply(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     thread_ids: &[ThreadId],
 ) -> Result<Vec<QuotedMessage>, sqlx::Error> {
     let ids = serde_json::to_string(thread_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query_as(
+    let in_ids = match exec.backend() {
+        Backend::Sqlite => "SELECT value FROM json_each($1)",
+        Backend::Postgres => "SELECT json_array_elements_text($1::json)::bigint",
+    };
+    let sql = format!(
         "SELECT thread_id, sender_name, content, \
                 trim(raw_date || ' ' || raw_time) AS \"when\", unanswered FROM ( \
            SELECT m.thread_id, m.sender_name, m.content, m.raw_date, m.raw_time, m.sort_key, m.id, \
@@ -177,27 +181,29 @@ async fn since_last_reply(
                     AS newest, \
                   count(*) OVER (PARTITION BY m.thread_id) AS unanswered \
            FROM messages m \
-           WHERE m.thread_id IN (SELECT value FROM json_each($1)) AND m.is_mine = FALSE \
+           WHERE m.thread_id IN ({ids}) AND m.is_mine = FALSE \
              AND NOT EXISTS (SELECT 1 FROM messages x \
                              WHERE x.thread_id = m.thread_id AND x.is_mine = TRUE \
                                AND (x.sort_key, x.id) > (m.sort_key, m.id))) AS unanswered_messages \
          WHERE newest <= $2 \
          ORDER BY thread_id, sort_key, id",
-    )
-    .bind(ids)
-    .bind(QUOTED_PER_CARD)
-    .fetch_all(pool)
-    .await
+        ids = in_ids
+    );
+    on!(exec, |c| sqlx::query_as(&sql)
+        .bind(ids)
+        .bind(QUOTED_PER_CARD)
+        .fetch_all(c)
+        .await)
 }
 
 /// A page of the user's pending drafts, newest first, and whether there are more.
 pub async fn review_queue(
-    pool: &SqlitePool,
+    db: &Db,
     user_id: UserId,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ReviewItem>, i64), sqlx::Error> {
-    let items = sqlx::query_as(
+    let mut items: Vec<ReviewItem> = on!(db.read(), |c| sqlx::query_as(
         "SELECT d.draft_message_id, d.content, d.feedback, d.created_at, t.id AS thread_id, \
                 t.name AS thread_name, a.sender_name AS answers_sender, \
                 a.content AS answers_content, r.offline, r.warning \
@@ -215,21 +221,21 @@ pub async fn review_queue(
     .bind(user_id)
     .bind(limit)
     .bind(offset)
-    .fetch_all(pool)
-    .await?;
-    let mut items: Vec<ReviewItem> = items;
+    .fetch_all(c)
+    .await)?;
     let thread_ids: Vec<ThreadId> = items.iter().map(|i| i.thread_id).collect();
-    for quoted in since_last_reply(pool, &thread_ids).await? {
+    for quoted in since_last_reply(db.read(), &thread_ids).await? {
         if let Some(item) = items.iter_mut().find(|i| i.thread_id == quoted.thread_id) {
             item.earlier_unquoted = (quoted.unanswered - QUOTED_PER_CARD).max(0);
             item.since_last_reply.push(quoted);
         }
     }
-    let total =
-        sqlx::query_scalar("SELECT count(*) FROM drafts WHERE user_id = $1 AND status = 'pending'")
-            .bind(user_id)
-            .fetch_one(pool)
-            .await?;
+    let total = on!(db.read(), |c| sqlx::query_scalar(
+        "SELECT count(*) FROM drafts WHERE user_id = $1 AND status = 'pending'"
+    )
+    .bind(user_id)
+    .fetch_one(c)
+    .await)?;
     Ok((items, total))
 }
 

@@ -1,22 +1,22 @@
 //! The `agent_runs` table: one row per run of the agent, with its whole transcript.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Exec, on};
 
 use super::{JobId, MessageId, RunId, ThreadId, Timestamp};
 
 /// Why a run happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum Trigger {
     NewMessages,
     Feedback,
 }
 
+super::stored_as_text!(Trigger { NewMessages => "new_messages", Feedback => "feedback" });
+
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
 pub enum Outcome {
     Drafted,
     NoReply,
@@ -24,16 +24,7 @@ pub enum Outcome {
     Failed,
 }
 
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Drafted => "drafted",
-            Self::NoReply => "no_reply",
-            Self::Stale => "stale",
-            Self::Failed => "failed",
-        }
-    }
-}
+super::stored_as_text!(Outcome { Drafted => "drafted", NoReply => "no_reply", Stale => "stale", Failed => "failed" });
 
 /// A stored run.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,7 +52,7 @@ pub struct AgentRun {
 /// Records that a run started, with the thread's newest message as its snapshot;
 /// returns the run's id and the snapshot.
 pub async fn start(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     thread_id: ThreadId,
     job_id: JobId,
     trigger: Trigger,
@@ -69,7 +60,7 @@ pub async fn start(
     offline: bool,
     now: Timestamp,
 ) -> Result<(RunId, Option<MessageId>), sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
                                  started_at) \
          VALUES ($1, $2, $3, $4, $5, (SELECT max(id) FROM messages WHERE thread_id = $1), $6) \
@@ -81,27 +72,28 @@ pub async fn start(
     .bind(model)
     .bind(offline)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// Ends a run that is still open as failed with `error` (a job that stopped before its
 /// agent finished, e.g. because its thread or draft was gone).
 pub async fn fail_if_open(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     run_id: RunId,
     error: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on!(exec, |c| sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', error = $1, finished_at = $2 \
          WHERE id = $3 AND outcome IS NULL",
     )
     .bind(error)
     .bind(now)
     .bind(run_id)
-    .execute(conn)
+    .execute(c)
     .await
+    .map(|done| done.rows_affected()))
     .map(|_| ())
 }
 
@@ -121,12 +113,12 @@ pub struct Finish<'a> {
 
 /// Records how a run ended.
 pub async fn finish(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     run_id: RunId,
     f: &Finish<'_>,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on!(exec, |c| sqlx::query(
         "UPDATE agent_runs SET outcome = $1, reason = $2, error = $3, transcript = $4, \
                 prompt_tokens = $5, completion_tokens = $6, duration_ms = $7, warning = $8, \
                 finished_at = $9 \
@@ -142,34 +134,35 @@ pub async fn finish(
     .bind(f.warning)
     .bind(now)
     .bind(run_id)
-    .execute(conn)
+    .execute(c)
     .await
+    .map(|done| done.rows_affected()))
     .map(|_| ())
 }
 
 /// A thread's runs, oldest first.
 pub async fn list_thread(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     thread_id: ThreadId,
 ) -> Result<Vec<AgentRun>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "SELECT id, thread_id, job_id, trigger, model, offline, transcript, prompt_tokens, \
                 completion_tokens, snapshot_message, started_at, finished_at, duration_ms, \
                 outcome, reason, error, warning \
          FROM agent_runs WHERE thread_id = $1 ORDER BY id",
     )
     .bind(thread_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// Closes the runs of a job that never finished (the worker died or was stopped).
 pub async fn abandon_unfinished(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     job_id: JobId,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on!(exec, |c| sqlx::query(
         "UPDATE agent_runs SET outcome = 'failed', \
                 error = 'interrupted: the server stopped before this run finished', \
                 finished_at = $1 \
@@ -177,7 +170,8 @@ pub async fn abandon_unfinished(
     )
     .bind(now)
     .bind(job_id)
-    .execute(conn)
+    .execute(c)
     .await
+    .map(|done| done.rows_affected()))
     .map(|_| ())
 }

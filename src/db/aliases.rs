@@ -1,6 +1,6 @@
 //! The `user_aliases` table: other `user_id`s an API client calls an account by.
 
-use sqlx::SqlitePool;
+use super::{Db, Exec, on};
 
 use super::{AliasId, Timestamp, TokenId, UserId};
 
@@ -39,25 +39,26 @@ pub struct Sighting<'a> {
 /// Looks `alias` up for `user_id`'s account, learning it as a new alias of that account
 /// when it names no account and no alias yet. `alias` is not the account's own name.
 pub async fn resolve(
-    read: &SqlitePool,
-    write: &SqlitePool,
+    db: &Db,
     user_id: UserId,
     alias: &str,
     seen: &Sighting<'_>,
 ) -> Result<Standing, sqlx::Error> {
-    let account: Option<UserId> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
-        .bind(alias)
-        .fetch_optional(read)
-        .await?;
+    let account: Option<UserId> = on!(db.read(), |c| sqlx::query_scalar(
+        "SELECT id FROM users WHERE name = $1"
+    )
+    .bind(alias)
+    .fetch_optional(c)
+    .await)?;
     if account.is_some() {
         return Ok(Standing::Other);
     }
-    if let Some(known) = find(read, alias).await? {
+    if let Some(known) = find(db.read(), alias).await? {
         return Ok(standing(user_id, known));
     }
     // Several requests of a new client may race here: the first insert wins, and every
     // one of them reads the row that won.
-    sqlx::query(
+    on!(db.write(), |c| sqlx::query(
         "INSERT INTO user_aliases (user_id, alias, token_id, first_seen_from, first_seen_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (alias) DO NOTHING",
     )
@@ -66,20 +67,22 @@ pub async fn resolve(
     .bind(seen.token_id)
     .bind(seen.from)
     .bind(seen.now)
-    .execute(write)
-    .await?;
-    match find(write, alias).await? {
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    match find(db.write(), alias).await? {
         Some(known) => Ok(standing(user_id, known)),
         None => Err(sqlx::Error::RowNotFound),
     }
 }
 
-async fn find(pool: &SqlitePool, alias: &str) -> Result<Option<(UserId, bool)>, sqlx::Error> {
-    let row: Option<(UserId, Option<String>)> =
-        sqlx::query_as("SELECT user_id, removed_at FROM user_aliases WHERE alias = $1")
-            .bind(alias)
-            .fetch_optional(pool)
-            .await?;
+async fn find(exec: Exec<'_>, alias: &str) -> Result<Option<(UserId, bool)>, sqlx::Error> {
+    let row: Option<(UserId, Option<String>)> = on!(exec, |c| sqlx::query_as(
+        "SELECT user_id, removed_at FROM user_aliases WHERE alias = $1"
+    )
+    .bind(alias)
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(|(owner, removed)| (owner, removed.is_some())))
 }
 
@@ -92,32 +95,34 @@ fn standing(user_id: UserId, (owner, removed): (UserId, bool)) -> Standing {
 }
 
 /// The account's aliases, newest first.
-pub async fn list(pool: &SqlitePool, user_id: UserId) -> Result<Vec<Alias>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn list(exec: Exec<'_>, user_id: UserId) -> Result<Vec<Alias>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(
         "SELECT a.id, a.alias, a.first_seen_from, a.first_seen_at, a.removed_at, \
                 t.label AS token_label, t.prefix AS token_prefix \
          FROM user_aliases a LEFT JOIN api_tokens t ON t.id = a.token_id \
          WHERE a.user_id = $1 ORDER BY a.id DESC",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// Removes (`Some(now)`) or restores (`None`) one of the account's aliases; false when
 /// the account has no alias with that id.
 pub async fn set_removed(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     id: AliasId,
     removed_at: Option<Timestamp>,
 ) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("UPDATE user_aliases SET removed_at = $1 WHERE id = $2 AND user_id = $3")
-            .bind(removed_at)
-            .bind(id)
-            .bind(user_id)
-            .execute(pool)
-            .await?;
-    Ok(result.rows_affected() == 1)
+    let result = on!(exec, |c| sqlx::query(
+        "UPDATE user_aliases SET removed_at = $1 WHERE id = $2 AND user_id = $3"
+    )
+    .bind(removed_at)
+    .bind(id)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }

@@ -1,13 +1,12 @@
 //! The `drafts` table: proposed replies, their status and their revision chain.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Exec, on};
 
 use super::{DraftId, MessageId, RunId, ThreadId, Timestamp, UserId};
 
 /// Where a draft is in review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum DraftStatus {
     Pending,
     Approved,
@@ -15,16 +14,7 @@ pub enum DraftStatus {
     Superseded,
 }
 
-impl DraftStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Superseded => "superseded",
-        }
-    }
-}
+super::stored_as_text!(DraftStatus { Pending => "pending", Approved => "approved", Rejected => "rejected", Superseded => "superseded" });
 
 /// A stored draft.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -62,8 +52,8 @@ pub struct NewDraft<'a> {
 }
 
 /// Stores a pending draft. Fails with a unique violation if the thread already has one.
-pub async fn insert(conn: impl SqliteExecutor<'_>, d: &NewDraft<'_>) -> Result<Draft, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn insert(exec: Exec<'_>, d: &NewDraft<'_>) -> Result<Draft, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
         "INSERT INTO drafts (draft_message_id, user_id, thread_id, content, revises_draft_id, \
                              feedback, agent_run_id, answers_message) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
@@ -76,50 +66,50 @@ pub async fn insert(conn: impl SqliteExecutor<'_>, d: &NewDraft<'_>) -> Result<D
     .bind(d.feedback)
     .bind(d.agent_run_id)
     .bind(d.answers_message)
-    .fetch_one(conn)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// A draft of the given user by its external id; another user's draft is not found.
 pub async fn find_for_user(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     user_id: UserId,
     draft_message_id: &str,
 ) -> Result<Option<Draft>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    on!(exec, |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM drafts WHERE draft_message_id = $1 AND user_id = $2"
     ))
     .bind(draft_message_id)
     .bind(user_id)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Marks the thread's pending draft superseded; returns its external id if there was one.
 pub async fn supersede_pending(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     thread_id: ThreadId,
     now: Timestamp,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    on!(exec, |c| sqlx::query_scalar(
         "UPDATE drafts SET status = 'superseded', decided_at = $1 \
          WHERE thread_id = $2 AND status = 'pending' RETURNING draft_message_id",
     )
     .bind(now)
     .bind(thread_id)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Moves a pending draft to `status`; returns false if it was no longer pending.
 pub async fn decide(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     draft_id: DraftId,
     status: DraftStatus,
     final_content: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let result = on!(exec, |c| sqlx::query(
         "UPDATE drafts SET status = $1, final_content = $2, decided_at = $3 \
          WHERE id = $4 AND status = 'pending'",
     )
@@ -127,9 +117,10 @@ pub async fn decide(
     .bind(final_content)
     .bind(now)
     .bind(draft_id)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }
 
 /// A pending draft with the name of its thread, as the review queue lists it.
@@ -146,10 +137,10 @@ pub struct PendingDraft {
 
 /// The user's drafts waiting for review, newest first.
 pub async fn list_pending(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
 ) -> Result<Vec<PendingDraft>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "SELECT d.draft_message_id, d.thread_id, t.name AS thread_name, d.content, d.feedback, \
                 p.draft_message_id AS revises, d.created_at \
          FROM drafts d \
@@ -159,55 +150,51 @@ pub async fn list_pending(
          ORDER BY d.id DESC",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// A draft by its row id.
-pub async fn find(
-    conn: impl SqliteExecutor<'_>,
-    id: DraftId,
-) -> Result<Option<Draft>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM drafts WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn find(exec: Exec<'_>, id: DraftId) -> Result<Option<Draft>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM drafts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await)
 }
 
 /// The thread's pending draft, if it has one.
 pub async fn pending_for_thread(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     thread_id: ThreadId,
 ) -> Result<Option<Draft>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    on!(exec, |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM drafts WHERE thread_id = $1 AND status = 'pending'"
     ))
     .bind(thread_id)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Every draft of a thread, oldest first (the revision chains).
-pub async fn list_thread(
-    pool: &SqlitePool,
-    thread_id: ThreadId,
-) -> Result<Vec<Draft>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn list_thread(exec: Exec<'_>, thread_id: ThreadId) -> Result<Vec<Draft>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM drafts WHERE thread_id = $1 ORDER BY id"
     ))
     .bind(thread_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// Puts a rejected draft of the user back in review, if its thread has no pending draft
 /// meanwhile; returns whether it did.
 pub async fn undo_reject(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     user_id: UserId,
     draft_message_id: &str,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let result = on!(exec, |c| sqlx::query(
         "UPDATE drafts SET status = 'pending', decided_at = NULL \
          WHERE draft_message_id = $1 AND user_id = $2 AND status = 'rejected' \
            AND NOT EXISTS (SELECT 1 FROM drafts p \
@@ -215,7 +202,8 @@ pub async fn undo_reject(
     )
     .bind(draft_message_id)
     .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }

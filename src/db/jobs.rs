@@ -1,6 +1,6 @@
 //! The `jobs` table: durable background work.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Backend, Db, Exec, LockKey, Tx, on, on_tx};
 
 use super::{DraftId, JobId, ThreadId, Timestamp, UserId};
 
@@ -8,9 +8,8 @@ use super::{DraftId, JobId, ThreadId, Timestamp, UserId};
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;
 
 /// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum JobKind {
     /// Decide whether the thread needs a reply and draft one.
     Draft,
@@ -18,16 +17,19 @@ pub enum JobKind {
     Revise,
 }
 
+super::stored_as_text!(JobKind { Draft => "draft", Revise => "revise" });
+
 /// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum JobState {
     Queued,
     Running,
     Done,
     Failed,
 }
+
+super::stored_as_text!(JobState { Queued => "queued", Running => "running", Done => "done", Failed => "failed" });
 
 /// A stored job.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -51,66 +53,66 @@ pub struct Job {
 /// The thread's queued draft job, if it has one (a thread has at most one: new messages
 /// join it), marked as touched now.
 pub async fn join_queued_draft(
-    conn: &mut sqlx::SqliteConnection,
+    exec: Exec<'_>,
     thread_id: ThreadId,
     now: Timestamp,
 ) -> Result<Option<JobId>, sqlx::Error> {
-    sqlx::query_scalar(
+    on!(exec, |c| sqlx::query_scalar(
         "UPDATE jobs SET updated_at = $1 \
          WHERE thread_id = $2 AND kind = 'draft' AND state = 'queued' RETURNING id",
     )
     .bind(now)
     .bind(thread_id)
-    .fetch_optional(&mut *conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Whether the thread has a queued draft job.
-pub async fn has_queued_draft(
-    conn: impl SqliteExecutor<'_>,
-    thread_id: ThreadId,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn has_queued_draft(exec: Exec<'_>, thread_id: ThreadId) -> Result<bool, sqlx::Error> {
+    on!(exec, |c| sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs \
                         WHERE thread_id = $1 AND kind = 'draft' AND state = 'queued')",
     )
     .bind(thread_id)
-    .fetch_one(conn)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// The queued revise job of a draft (at most one), with its payload.
 pub async fn queued_revise(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     draft_id: DraftId,
 ) -> Result<Option<(JobId, String)>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "SELECT id, payload FROM jobs WHERE draft_id = $1 AND kind = 'revise' AND state = 'queued'",
     )
     .bind(draft_id)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Replaces a queued job's payload (newer feedback joining a queued revision).
 pub async fn set_payload(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     id: JobId,
     payload: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE jobs SET payload = $1, updated_at = $2 WHERE id = $3 AND state = 'queued'")
-        .bind(payload)
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await
-        .map(|_| ())
+    on!(exec, |c| sqlx::query(
+        "UPDATE jobs SET payload = $1, updated_at = $2 WHERE id = $3 AND state = 'queued'"
+    )
+    .bind(payload)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))
+    .map(|_| ())
 }
 
 /// Queues a job; a revise job names the draft it revises.
 pub async fn insert(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     kind: JobKind,
     user_id: UserId,
     thread_id: ThreadId,
@@ -118,7 +120,7 @@ pub async fn insert(
     payload: &str,
     now: Timestamp,
 ) -> Result<JobId, sqlx::Error> {
-    sqlx::query_scalar(
+    on!(exec, |c| sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
                            created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
@@ -130,17 +132,17 @@ pub async fn insert(
     .bind(payload)
     .bind(DEFAULT_MAX_ATTEMPTS)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// A job of the given user; another user's job is not found.
 pub async fn find_for_user(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     job_id: JobId,
 ) -> Result<Option<Job>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "SELECT j.id, j.kind, j.user_id, j.thread_id, t.name AS thread_name, j.payload, j.state, \
                 j.attempts, j.max_attempts, j.run_at, j.last_error, j.created_at, j.updated_at, \
                 j.finished_at \
@@ -149,24 +151,24 @@ pub async fn find_for_user(
     )
     .bind(job_id)
     .bind(user_id)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// What a job's newest agent run came to (`drafted`, `no_reply`, `stale`, `failed`, or
 /// `None` while it runs or when the job never ran), and the draft that run wrote.
 pub async fn last_run_result(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     job_id: JobId,
 ) -> Result<(Option<String>, Option<String>), sqlx::Error> {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+    let row: Option<(Option<String>, Option<String>)> = on!(exec, |c| sqlx::query_as(
         "SELECT r.outcome, d.draft_message_id \
          FROM agent_runs r LEFT JOIN drafts d ON d.agent_run_id = r.id \
          WHERE r.job_id = $1 ORDER BY r.id DESC LIMIT 1",
     )
     .bind(job_id)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.unwrap_or_default())
 }
 
@@ -193,11 +195,20 @@ pub enum Claimable {
 /// Abandoned jobs are rare and taken oldest first. The two sorts are separate statements:
 /// as one `OR` query SQLite collects and sorts every queued job on each claim.
 pub async fn claim(
-    conn: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     which: Claimable,
     now: Timestamp,
     lease_until: Timestamp,
 ) -> Result<Option<Job>, sqlx::Error> {
+    // Claims by several instances take turns (a claim is a few index look-ups), so two
+    // jobs of one thread cannot both pass the idle check; the row locks of the picked
+    // job are skipped by anything else that waits on it.
+    tx.lock(LockKey::Claim, 0).await?;
+    const SKIP_LOCKED: &str = " FOR UPDATE OF j SKIP LOCKED";
+    let skip_locked = match tx.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => SKIP_LOCKED,
+    };
     const THREAD_IDLE: &str = "NOT EXISTS ( \
         SELECT 1 FROM jobs r \
         WHERE r.thread_id = j.thread_id AND r.id <> j.id AND r.state = 'running' \
@@ -208,59 +219,62 @@ pub async fn claim(
                SELECT (SELECT j.id FROM jobs j \
                        WHERE j.user_id = u.id AND j.state = 'queued' AND j.run_at <= $1 \
                          AND {THREAD_IDLE} \
-                       ORDER BY j.run_at, j.id LIMIT 1) AS next \
+                       ORDER BY j.run_at, j.id LIMIT 1{skip_locked}) AS next \
                FROM users u ORDER BY u.jobs_served, u.id) AS candidates \
              WHERE next IS NOT NULL LIMIT 1"
         ),
         Claimable::Abandoned => format!(
             "SELECT j.id FROM jobs j \
              WHERE j.state = 'running' AND j.locked_until < $1 AND {THREAD_IDLE} \
-             ORDER BY j.run_at, j.id LIMIT 1"
+             ORDER BY j.run_at, j.id LIMIT 1{skip_locked}"
         ),
     };
     // The thread's name is not needed by the worker (it loads the thread itself).
-    let job: Option<Job> = sqlx::query_as(&format!(
+    let claim = format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, \
                 updated_at = $1 \
          WHERE id = ({next}) \
          RETURNING id, kind, user_id, thread_id, '' AS thread_name, payload, state, \
                    attempts, max_attempts, run_at, last_error, created_at, updated_at, \
                    finished_at"
-    ))
-    .bind(now)
-    .bind(lease_until)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(job) = &job {
-        sqlx::query(
-            "UPDATE users SET jobs_served = (SELECT max(jobs_served) FROM users) + 1 WHERE id = $1",
-        )
-        .bind(job.user_id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(job)
+    );
+    on_tx!(tx, |c| {
+        let job: Option<Job> = sqlx::query_as(&claim)
+            .bind(now)
+            .bind(lease_until)
+            .fetch_optional(&mut *c)
+            .await?;
+        if let Some(job) = &job {
+            sqlx::query(
+                "UPDATE users SET jobs_served = (SELECT max(jobs_served) FROM users) + 1 \
+                 WHERE id = $1",
+            )
+            .bind(job.user_id)
+            .execute(&mut *c)
+            .await?;
+        }
+        Ok(job)
+    })
 }
 
 /// How many jobs of the user wait in the queue.
-pub async fn count_queued(
-    conn: impl SqliteExecutor<'_>,
-    user_id: UserId,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'queued'")
-        .bind(user_id)
-        .fetch_one(conn)
-        .await
+pub async fn count_queued(exec: Exec<'_>, user_id: UserId) -> Result<i64, sqlx::Error> {
+    on!(exec, |c| sqlx::query_scalar(
+        "SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'queued'"
+    )
+    .bind(user_id)
+    .fetch_one(c)
+    .await)
 }
 
 /// A job by id.
-pub async fn find(conn: impl SqliteExecutor<'_>, id: JobId) -> Result<Option<Job>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn find(exec: Exec<'_>, id: JobId) -> Result<Option<Job>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
         "SELECT {JOB_COLUMNS} FROM jobs j JOIN threads t ON t.id = j.thread_id WHERE j.id = $1"
     ))
     .bind(id)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Extends a running job's lease. `attempt` is the claim's attempt number: a job whose
@@ -268,30 +282,33 @@ pub async fn find(conn: impl SqliteExecutor<'_>, id: JobId) -> Result<Option<Job
 /// can never extend (or finish) the new owner's claim. Returns whether the job was still
 /// this claim's.
 pub async fn heartbeat(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     id: JobId,
     attempt: i64,
     lease_until: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let result = on!(exec, |c| {
+        sqlx::query(
         "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND attempts = $3 AND state = 'running'",
     )
     .bind(lease_until)
     .bind(id)
     .bind(attempt)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    Ok(result == 1)
 }
 
 /// Marks a job done if it is still this claim's (see [`heartbeat`]); returns whether it was.
 pub async fn complete(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     id: JobId,
     attempt: i64,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let result = on!(exec, |c| sqlx::query(
         "UPDATE jobs SET state = 'done', last_error = NULL, locked_until = NULL, \
                 updated_at = $1, finished_at = $1 \
          WHERE id = $2 AND attempts = $3 AND state = 'running'",
@@ -299,20 +316,21 @@ pub async fn complete(
     .bind(now)
     .bind(id)
     .bind(attempt)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }
 
 /// Marks a job failed for good, keeping the error, if it is still this claim's.
 pub async fn fail(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     id: JobId,
     attempt: i64,
     error: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on!(exec, |c| sqlx::query(
         "UPDATE jobs SET state = 'failed', last_error = $1, locked_until = NULL, updated_at = $2, \
                 finished_at = $2 \
          WHERE id = $3 AND attempts = $4 AND state = 'running'",
@@ -321,8 +339,9 @@ pub async fn fail(
     .bind(now)
     .bind(id)
     .bind(attempt)
-    .execute(pool)
+    .execute(c)
     .await
+    .map(|done| done.rows_affected()))
     .map(|_| ())
 }
 
@@ -333,47 +352,56 @@ pub async fn fail(
 /// while it ran). That follow-up drafts the newer state anyway, so this job is folded
 /// into it: marked done with a note, rather than queued twice.
 pub async fn retry_later(
-    pool: &SqlitePool,
+    db: &Db,
     id: JobId,
     attempt: i64,
     run_at: Timestamp,
     error: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let ours: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM jobs WHERE id = $1 AND attempts = $2 AND state = 'running'",
-    )
-    .bind(id)
-    .bind(attempt)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let mut tx = db.begin().await?;
+    // Locked on PostgreSQL, so no claim or follow-up can slip between the reads and the
+    // update.
+    let select = match tx.backend() {
+        Backend::Sqlite => {
+            "SELECT id FROM jobs WHERE id = $1 AND attempts = $2 AND state = 'running'"
+        }
+        Backend::Postgres => {
+            "SELECT id FROM jobs WHERE id = $1 AND attempts = $2 AND state = 'running' FOR UPDATE"
+        }
+    };
+    let ours: Option<JobId> = on!(tx.exec(), |c| sqlx::query_scalar(select)
+        .bind(id)
+        .bind(attempt)
+        .fetch_optional(c)
+        .await)?;
     if ours.is_none() {
         return tx.rollback().await;
     }
-    let follow_up: Option<JobId> = sqlx::query_scalar(
+    let follow_up: Option<JobId> = on!(tx.exec(), |c| sqlx::query_scalar(
         "SELECT f.id FROM jobs f JOIN jobs j ON j.id = $1 \
          WHERE j.kind = 'draft' AND f.kind = 'draft' AND f.thread_id = j.thread_id \
            AND f.state = 'queued' AND f.id <> j.id",
     )
     .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     match follow_up {
         Some(follow_up) => {
             let note = format!("{error} (to be retried as job {follow_up})");
-            sqlx::query(
+            on!(tx.exec(), |c| sqlx::query(
                 "UPDATE jobs SET state = 'done', last_error = $1, locked_until = NULL, \
                         updated_at = $2, finished_at = $2 WHERE id = $3",
             )
             .bind(note)
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         }
         None => {
-            sqlx::query(
+            on!(tx.exec(), |c| sqlx::query(
                 "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, \
                         locked_until = NULL, updated_at = $3 WHERE id = $4",
             )
@@ -381,8 +409,9 @@ pub async fn retry_later(
             .bind(error)
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         }
     }
     tx.commit().await
@@ -390,27 +419,37 @@ pub async fn retry_later(
 
 /// Gives back a job whose worker was stopped before it finished: queued again, this
 /// attempt not counted.
-pub async fn release(pool: &SqlitePool, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, \
-                updated_at = $1 \
-         WHERE id = $2 AND state = 'running'",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await;
+pub async fn release(db: &Db, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
+    let requeue = match db.backend() {
+        Backend::Sqlite => {
+            "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), \
+                    locked_until = NULL, updated_at = $1 \
+             WHERE id = $2 AND state = 'running'"
+        }
+        Backend::Postgres => {
+            "UPDATE jobs SET state = 'queued', attempts = GREATEST(attempts - 1, 0), \
+                    locked_until = NULL, updated_at = $1 \
+             WHERE id = $2 AND state = 'running'"
+        }
+    };
+    let result = on!(db.write(), |c| sqlx::query(requeue)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()));
     match result {
         // A queued follow-up already stands for this thread: it drafts the same or a
         // newer state, so this one has nothing left to do.
-        Err(error) if super::is_unique_violation(&error) => sqlx::query(
+        Err(error) if super::is_unique_violation(&error) => on!(db.write(), |c| sqlx::query(
             "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1, \
                         finished_at = $1 WHERE id = $2",
         )
         .bind(now)
         .bind(id)
-        .execute(pool)
+        .execute(c)
         .await
+        .map(|done| done.rows_affected()))
         .map(|_| ()),
         other => other.map(|_| ()),
     }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Backend, Exec, on};
 
 use super::{MessageId, ThreadId, Timestamp, UserId};
 
@@ -49,7 +49,7 @@ pub struct Known {
 /// Which of `message_ids` the user's thread `thread_name` already has, in one query (the
 /// resend fast path).
 pub async fn known(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     user_id: UserId,
     thread_name: &str,
     message_ids: &[&str],
@@ -57,18 +57,29 @@ pub async fn known(
     // One JSON parameter instead of a placeholder per id keeps a single cached statement
     // for any number of ids.
     let ids = serde_json::to_string(message_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let rows: Vec<(ThreadId, Option<String>)> = sqlx::query_as(
-        "SELECT t.id, m.message_id \
-         FROM threads t \
-         LEFT JOIN messages m ON m.thread_id = t.id \
-                             AND m.message_id IN (SELECT value FROM json_each($1)) \
-         WHERE t.user_id = $2 AND t.name = $3",
-    )
-    .bind(ids)
-    .bind(user_id)
-    .bind(thread_name)
-    .fetch_all(conn)
-    .await?;
+    let sql = match exec.backend() {
+        Backend::Sqlite => {
+            "SELECT t.id, m.message_id \
+             FROM threads t \
+             LEFT JOIN messages m ON m.thread_id = t.id \
+                                 AND m.message_id IN (SELECT value FROM json_each($1)) \
+             WHERE t.user_id = $2 AND t.name = $3"
+        }
+        Backend::Postgres => {
+            "SELECT t.id, m.message_id \
+             FROM threads t \
+             LEFT JOIN messages m ON m.thread_id = t.id \
+                                 AND m.message_id IN \
+                                     (SELECT json_array_elements_text($1::json)) \
+             WHERE t.user_id = $2 AND t.name = $3"
+        }
+    };
+    let rows: Vec<(ThreadId, Option<String>)> = on!(exec, |c| sqlx::query_as(sql)
+        .bind(ids)
+        .bind(user_id)
+        .bind(thread_name)
+        .fetch_all(c)
+        .await)?;
     let mut known = Known::default();
     for (thread_id, message_id) in rows {
         known.thread_id = Some(thread_id);
@@ -79,11 +90,9 @@ pub async fn known(
 
 /// Stores a message unless its thread already has one with its id; returns whether it
 /// was new.
-pub async fn insert(
-    conn: impl SqliteExecutor<'_>,
-    m: &NewMessage<'_>,
-) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+pub async fn insert(exec: Exec<'_>, m: &NewMessage<'_>) -> Result<bool, sqlx::Error> {
+    let result = on!(exec, |c| {
+        sqlx::query(
         "INSERT INTO messages (user_id, thread_id, message_id, sender_name, raw_date, raw_time, \
                                sent_at, sort_key, content, is_mine, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -100,61 +109,66 @@ pub async fn insert(
     .bind(m.content)
     .bind(m.is_mine)
     .bind(m.received_at)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    Ok(result == 1)
 }
 
 /// The ordering key of the thread's last message, if it has any.
 pub async fn last_sort_key(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     thread_id: ThreadId,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(sort_key) FROM messages WHERE thread_id = $1")
-        .bind(thread_id)
-        .fetch_one(conn)
-        .await
+    on!(exec, |c| sqlx::query_scalar(
+        "SELECT max(sort_key) FROM messages WHERE thread_id = $1"
+    )
+    .bind(thread_id)
+    .fetch_one(c)
+    .await)
 }
 
 /// A thread's messages in conversation order: by time, then by arrival.
-pub async fn list_thread(
-    pool: &SqlitePool,
-    thread_id: ThreadId,
-) -> Result<Vec<Message>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn list_thread(exec: Exec<'_>, thread_id: ThreadId) -> Result<Vec<Message>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(
         "SELECT id, thread_id, message_id, sender_name, raw_date, raw_time, sent_at, content, \
                 is_mine, received_at \
          FROM messages WHERE thread_id = $1 ORDER BY sort_key, id",
     )
     .bind(thread_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// The id of the thread's newest stored message (the agent's snapshot).
 pub async fn newest_id(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     thread_id: ThreadId,
 ) -> Result<Option<MessageId>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = $1")
-        .bind(thread_id)
-        .fetch_one(conn)
-        .await
+    on!(exec, |c| sqlx::query_scalar(
+        "SELECT max(id) FROM messages WHERE thread_id = $1"
+    )
+    .bind(thread_id)
+    .fetch_one(c)
+    .await)
 }
 
 /// Removes one of the user's messages from a thread; returns whether there was one.
 pub async fn remove(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     thread_id: ThreadId,
     id: MessageId,
 ) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("DELETE FROM messages WHERE id = $1 AND thread_id = $2 AND user_id = $3")
-            .bind(id)
-            .bind(thread_id)
-            .bind(user_id)
-            .execute(pool)
-            .await?;
-    Ok(result.rows_affected() == 1)
+    let result = on!(exec, |c| sqlx::query(
+        "DELETE FROM messages WHERE id = $1 AND thread_id = $2 AND user_id = $3"
+    )
+    .bind(id)
+    .bind(thread_id)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }

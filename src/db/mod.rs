@@ -1,8 +1,15 @@
 //! The database: pool setup, migrations, and (one file per table) every SQL statement.
 //!
-//! SQLite runs in WAL mode. Reads go through a pool of several connections; every write
-//! goes through a pool of exactly one, so writers queue in the application instead of
-//! fighting over SQLite's lock and failing with "database is locked".
+//! Two backends run the same code. SQLite (the embedded default) runs in WAL mode:
+//! reads go through a pool of several connections and every write through a pool of
+//! exactly one, so writers queue in the application instead of fighting over SQLite's
+//! lock. PostgreSQL has one pool, and several draftdesk instances may share it.
+//!
+//! Nothing above this module knows which backend runs. A statement is written once, with
+//! `$1, $2, …` placeholders (SQLite's driver reads them too), and [`on!`] compiles the
+//! call for each driver, so each is type-checked against its own. The few statements
+//! whose text must differ choose it with [`Exec::backend`]. `documentation/postgres.md`
+//! says why this shape and not sqlx's `Any` driver.
 
 pub mod activity;
 pub mod agent_runs;
@@ -12,6 +19,7 @@ mod ids;
 pub mod jobs;
 pub mod messages;
 pub mod search;
+pub mod sessions;
 pub mod threads;
 mod time;
 pub mod tokens;
@@ -24,16 +32,166 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 
-/// The application's two pools over one SQLite file.
+/// The oldest PostgreSQL server draftdesk runs on (`server_version_num`).
+const MIN_POSTGRES_VERSION: i32 = 150_000;
+
+/// The application's database: SQLite's reader and writer pools, or a PostgreSQL pool.
 #[derive(Clone, Debug)]
-pub struct Db {
-    /// Several connections, for queries that only read.
-    pub read: SqlitePool,
-    /// One connection: every write and every transaction that writes.
-    pub write: SqlitePool,
+pub enum Db {
+    Sqlite {
+        /// Several connections, for queries that only read.
+        read: SqlitePool,
+        /// One connection: every write and every transaction that writes.
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Which database server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How many connections to keep and how long to wait for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// PostgreSQL: the pool's size per instance. SQLite: the readers' pool (the writer is
+    /// always one connection).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where one statement runs: a pool (a connection is taken for the statement) or a
+/// connection, usually a transaction's. Made by [`Db::read`], [`Db::write`] and
+/// [`Tx::exec`].
+#[derive(Debug)]
+pub enum Exec<'a> {
+    SqlitePool(&'a SqlitePool),
+    SqliteConn(&'a mut SqliteConnection),
+    PgPool(&'a PgPool),
+    PgConn(&'a mut PgConnection),
+}
+
+impl Exec<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::SqlitePool(_) | Self::SqliteConn(_) => Backend::Sqlite,
+            Self::PgPool(_) | Self::PgConn(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the executor of whichever backend `$exec` holds; the
+/// body is compiled once per driver.
+macro_rules! on {
+    ($exec:expr, |$c:ident| $body:expr) => {
+        match $exec {
+            $crate::db::Exec::SqlitePool($c) => $body,
+            $crate::db::Exec::SqliteConn($c) => $body,
+            $crate::db::Exec::PgPool($c) => $body,
+            $crate::db::Exec::PgConn($c) => $body,
+        }
+    };
+}
+pub(crate) use on;
+
+/// Runs `$body` with `$c` bound to the transaction's connection (`&mut` of the driver's
+/// connection type; write `&mut *$c` for each statement).
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c: &mut ::sqlx::SqliteConnection = &mut *t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c: &mut ::sqlx::PgConnection = &mut *t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// A transaction on the writer (SQLite) or the pool (PostgreSQL). Dropped without
+/// [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Where the transaction's next statement runs.
+    pub fn exec(&mut self) -> Exec<'_> {
+        match self {
+            Self::Sqlite(t) => Exec::SqliteConn(&mut *t),
+            Self::Postgres(t) => Exec::PgConn(&mut *t),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(t) => t.commit().await,
+            Self::Postgres(t) => t.commit().await,
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(t) => t.rollback().await,
+            Self::Postgres(t) => t.rollback().await,
+        }
+    }
+
+    /// Serialises this transaction against every other one holding the same `key`, in
+    /// any instance, until it ends. On SQLite every writing transaction is already
+    /// alone (one writer), so this is free there.
+    pub async fn lock(&mut self, key: LockKey, id: i64) -> Result<(), sqlx::Error> {
+        if let Self::Postgres(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind(key as i32)
+                .bind(id as i32 ^ (id >> 32) as i32)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a transaction-level advisory lock guards (its first key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum LockKey {
+    /// Claiming jobs: one running job per thread.
+    Claim = 1,
+    /// Creating the first account.
+    FirstAccount = 2,
+    /// The jobs of one thread: queueing and finishing them.
+    Thread = 3,
 }
 
 /// Why the database could not be opened.
@@ -48,14 +206,47 @@ pub enum OpenError {
     },
     #[error("could not open the database: {0}")]
     Connect(#[from] sqlx::Error),
+    #[error("DATABASE_URL: could not connect to the PostgreSQL server at {server}: {source}")]
+    Unreachable { server: String, source: sqlx::Error },
+    #[error("the PostgreSQL server is version {found}; draftdesk needs PostgreSQL 15 or newer")]
+    TooOld { found: String },
+    #[error(
+        "the database has migration {0}, which this draftdesk does not know: it was written \
+         by a newer version. Run that version, or restore a backup made before it"
+    )]
+    Newer(i64),
     #[error("could not apply the database migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::migrate::MigrateError> for OpenError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        match error {
+            sqlx::migrate::MigrateError::VersionMissing(version) => Self::Newer(version),
+            other => Self::Migrate(other),
+        }
+    }
 }
 
 impl Db {
-    /// Opens (creating if missing) the SQLite database at `url` and applies migrations.
-    pub async fn open(url: &str) -> Result<Self, OpenError> {
-        let options = connect_options(url)?;
+    /// Opens the database at `url` (a `sqlite:` file, created if missing, or a
+    /// `postgres:` server) and applies the migrations.
+    pub async fn open(url: &str, pool: PoolSettings) -> Result<Self, OpenError> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Self::open_postgres(url, pool).await
+        } else if url.starts_with("sqlite:") {
+            Self::open_sqlite(url, pool).await
+        } else {
+            Err(OpenError::Url(format!(
+                "'{}' is not supported; use sqlite://data/draftdesk.db or \
+                 postgres://user:password@host/database",
+                redact(url)
+            )))
+        }
+    }
+
+    async fn open_sqlite(url: &str, pool: PoolSettings) -> Result<Self, OpenError> {
+        let options = sqlite_options(url)?;
         if let Some(folder) = Path::new(options.get_filename()).parent()
             && !folder.as_os_str().is_empty()
         {
@@ -66,39 +257,136 @@ impl Db {
         }
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(pool.max_connections.max(1))
+            .acquire_timeout(pool.acquire_timeout)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { read, write })
+        Ok(Self::Sqlite { read, write })
+    }
+
+    async fn open_postgres(url: &str, pool: PoolSettings) -> Result<Self, OpenError> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            OpenError::Url(format!(
+                "'{}' is not a valid PostgreSQL URL: {e}",
+                redact(url)
+            ))
+        })?;
+        // One connection first: an unreachable server or a wrong password is reported at
+        // once, rather than retried by the pool until its acquire timeout.
+        let unreachable = |source| OpenError::Unreachable {
+            server: format!(
+                "{}:{}/{}",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or_default()
+            ),
+            source,
+        };
+        let mut first = tokio::time::timeout(
+            pool.acquire_timeout,
+            <PgConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await
+        .map_err(|_| unreachable(sqlx::Error::PoolTimedOut))?
+        .map_err(unreachable)?;
+        let version: String = sqlx::query_scalar("SHOW server_version_num")
+            .fetch_one(&mut first)
+            .await?;
+        if version.parse::<i32>().unwrap_or(0) < MIN_POSTGRES_VERSION {
+            let found: String = sqlx::query_scalar("SHOW server_version")
+                .fetch_one(&mut first)
+                .await?;
+            return Err(OpenError::TooOld { found });
+        }
+        sqlx::Connection::close(first).await?;
+        let pg = PgPoolOptions::new()
+            .max_connections(pool.max_connections.max(2))
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        // The migrator holds an advisory lock while it runs: instances that start
+        // together apply each migration once.
+        sqlx::migrate!("./migrations/postgres").run(&pg).await?;
+        Ok(Self::Postgres(pg))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// For a statement that only reads.
+    pub fn read(&self) -> Exec<'_> {
+        match self {
+            Self::Sqlite { read, .. } => Exec::SqlitePool(read),
+            Self::Postgres(pool) => Exec::PgPool(pool),
+        }
+    }
+
+    /// For a statement that writes (on SQLite, the single writer).
+    pub fn write(&self) -> Exec<'_> {
+        match self {
+            Self::Sqlite { write, .. } => Exec::SqlitePool(write),
+            Self::Postgres(pool) => Exec::PgPool(pool),
+        }
+    }
+
+    /// Begins a transaction that may write (on SQLite, on the single writer).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.read)
+        on!(self.read(), |c| sqlx::query("SELECT 1")
+            .execute(c)
             .await
-            .map(|_| ())
+            .map(|done| done.rows_affected()))
+        .map(|_| ())
     }
 
-    /// Closes both pools, letting queries in flight finish.
+    /// Closes the pools, letting queries in flight finish.
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        match self {
+            Self::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Self::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
-fn connect_options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
-    if !url.starts_with("sqlite:") {
-        return Err(OpenError::Url(format!(
-            "'{url}' is not supported; use a SQLite URL such as sqlite://data/draftdesk.db"
-        )));
+/// The URL with its password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
+}
+
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| OpenError::Url(format!("'{url}' is not a valid SQLite URL: {e}")))?;
     Ok(options
@@ -113,3 +401,69 @@ fn connect_options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
+
+/// Implements storing a fieldless enum as its text form on both backends, with
+/// `as_str` and `FromStr`.
+macro_rules! stored_as_text {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = ::std::string::String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(format!(
+                        concat!("'{}' is not a ", stringify!($ty)),
+                        other
+                    )),
+                }
+            }
+        }
+
+        impl<DB: ::sqlx::Database> ::sqlx::Type<DB> for $ty
+        where
+            str: ::sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as ::sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as ::sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: ::sqlx::Database> ::sqlx::Encode<'q, DB> for $ty
+        where
+            &'q str: ::sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as ::sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                <&'q str as ::sqlx::Encode<'q, DB>>::encode(self.as_str(), buf)
+            }
+        }
+
+        impl<'r, DB: ::sqlx::Database> ::sqlx::Decode<'r, DB> for $ty
+        where
+            &'r str: ::sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as ::sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, ::sqlx::error::BoxDynError> {
+                let text = <&'r str as ::sqlx::Decode<'r, DB>>::decode(value)?;
+                Ok(text.parse::<Self>()?)
+            }
+        }
+    };
+}
+pub(crate) use stored_as_text;

@@ -1,6 +1,7 @@
-//! Full-text search over the user's past conversations (FTS5, ranked by bm25).
+//! Full-text search over the user's past conversations: FTS5 ranked by bm25 on SQLite,
+//! `tsvector` with a GIN index ranked by `ts_rank` on PostgreSQL.
 
-use sqlx::SqlitePool;
+use super::{Backend, Exec, on};
 
 use super::{ThreadId, UserId};
 
@@ -34,67 +35,100 @@ pub fn fts_query(text: &str) -> Option<String> {
 
 /// Approved replies of the user in threads other than `exclude_thread`, best match first.
 pub async fn approved(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     exclude_thread: ThreadId,
     query: &str,
     limit: i64,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
-         FROM approved_fts f \
-         JOIN drafts d ON d.id = f.rowid \
-         JOIN threads t ON t.id = d.thread_id \
-         WHERE approved_fts MATCH $1 AND d.user_id = $2 AND d.thread_id <> $3 \
-         ORDER BY bm25(approved_fts) LIMIT $4",
-    )
-    .bind(query)
-    .bind(user_id)
-    .bind(exclude_thread)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    let sql = match exec.backend() {
+        Backend::Sqlite => {
+            "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+             FROM approved_fts f \
+             JOIN drafts d ON d.id = f.rowid \
+             JOIN threads t ON t.id = d.thread_id \
+             WHERE approved_fts MATCH $1 AND d.user_id = $2 AND d.thread_id <> $3 \
+             ORDER BY bm25(approved_fts) LIMIT $4"
+        }
+        // `approved_fts` is set only while a draft is approved; ts_rank is higher for a
+        // better match (bm25 is lower).
+        Backend::Postgres => {
+            "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+             FROM drafts d \
+             JOIN threads t ON t.id = d.thread_id \
+             WHERE d.approved_fts @@ websearch_to_tsquery('draftdesk', $1) \
+               AND d.user_id = $2 AND d.thread_id <> $3 \
+             ORDER BY ts_rank(d.approved_fts, websearch_to_tsquery('draftdesk', $1)) DESC, \
+                      d.id DESC \
+             LIMIT $4"
+        }
+    };
+    on!(exec, |c| sqlx::query_as(sql)
+        .bind(query)
+        .bind(user_id)
+        .bind(exclude_thread)
+        .bind(limit)
+        .fetch_all(c)
+        .await)
 }
 
 /// Messages from others in the user's other threads that match, each with the user's
 /// next message in that thread, best match first (exchanges with a reply first).
 pub async fn exchanges(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     exclude_thread: ThreadId,
     query: &str,
     limit: i64,
 ) -> Result<Vec<PastExchange>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT thread_name, sender_name, message, reply FROM ( \
-           SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
-                  (SELECT r.content FROM messages r \
-                   WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
-                     AND (r.sort_key, r.id) > (m.sort_key, m.id) \
-                   ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
-                  bm25(messages_fts) AS rank \
-           FROM messages_fts \
-           JOIN messages m ON m.id = messages_fts.rowid \
-           JOIN threads t ON t.id = m.thread_id \
-           WHERE messages_fts MATCH $1 AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
-           ORDER BY rank LIMIT 50) AS found \
-         ORDER BY reply IS NULL, rank LIMIT $4",
-    )
-    .bind(query)
-    .bind(user_id)
-    .bind(exclude_thread)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    // On PostgreSQL the rank is ts_rank negated, so that lower is better on both.
+    let sql = match exec.backend() {
+        Backend::Sqlite => {
+            "SELECT thread_name, sender_name, message, reply FROM ( \
+               SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
+                      (SELECT r.content FROM messages r \
+                       WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
+                         AND (r.sort_key, r.id) > (m.sort_key, m.id) \
+                       ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
+                      bm25(messages_fts) AS rank \
+               FROM messages_fts \
+               JOIN messages m ON m.id = messages_fts.rowid \
+               JOIN threads t ON t.id = m.thread_id \
+               WHERE messages_fts MATCH $1 AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
+               ORDER BY rank LIMIT 50) AS found \
+             ORDER BY reply IS NULL, rank LIMIT $4"
+        }
+        Backend::Postgres => {
+            "SELECT thread_name, sender_name, message, reply FROM ( \
+               SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
+                      (SELECT r.content FROM messages r \
+                       WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
+                         AND (r.sort_key, r.id) > (m.sort_key, m.id) \
+                       ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
+                      -ts_rank(m.fts, websearch_to_tsquery('draftdesk', $1)) AS rank \
+               FROM messages m \
+               JOIN threads t ON t.id = m.thread_id \
+               WHERE m.fts @@ websearch_to_tsquery('draftdesk', $1) AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
+               ORDER BY rank LIMIT 50) AS found \
+             ORDER BY reply IS NULL, rank LIMIT $4"
+        }
+    };
+    on!(exec, |c| sqlx::query_as(sql)
+        .bind(query)
+        .bind(user_id)
+        .bind(exclude_thread)
+        .bind(limit)
+        .fetch_all(c)
+        .await)
 }
 
 /// The user's most recently approved replies anywhere, newest first.
 pub async fn recent_approved(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     limit: i64,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
          FROM drafts d JOIN threads t ON t.id = d.thread_id \
          WHERE d.user_id = $1 AND d.status = 'approved' \
@@ -102,8 +136,8 @@ pub async fn recent_approved(
     )
     .bind(user_id)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 #[cfg(test)]

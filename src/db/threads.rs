@@ -1,6 +1,6 @@
 //! The `threads` table.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Exec, on};
 
 use super::{ThreadId, Timestamp, UserId};
 
@@ -16,12 +16,12 @@ pub struct Thread {
 
 /// Creates the thread if it does not exist yet and marks it updated; returns its id.
 pub async fn upsert(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     user_id: UserId,
     name: &str,
     now: Timestamp,
 ) -> Result<ThreadId, sqlx::Error> {
-    sqlx::query_scalar(
+    on!(exec, |c| sqlx::query_scalar(
         "INSERT INTO threads (user_id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (user_id, name) DO UPDATE SET updated_at = excluded.updated_at \
          RETURNING id",
@@ -29,37 +29,39 @@ pub async fn upsert(
     .bind(user_id)
     .bind(name)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// A thread of the given user, by id.
 pub async fn find(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     thread_id: ThreadId,
 ) -> Result<Option<Thread>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, name, created_at, updated_at FROM threads WHERE id = $1 AND user_id = $2",
     )
     .bind(thread_id)
     .bind(user_id)
-    .fetch_optional(pool)
+    .fetch_optional(c)
     .await
+    })
 }
 
 /// A thread of the given user, by name.
 pub async fn find_by_name(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     user_id: UserId,
     name: &str,
 ) -> Result<Option<Thread>, sqlx::Error> {
-    sqlx::query_as(
+    on!(exec, |c| sqlx::query_as(
         "SELECT id, user_id, name, created_at, updated_at FROM threads \
          WHERE user_id = $1 AND name = $2",
     )
     .bind(user_id)
     .bind(name)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c)
+    .await)
 }

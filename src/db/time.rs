@@ -14,7 +14,6 @@ use std::str::FromStr;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
 
 /// The stored text form: UTC, milliseconds, `Z`.
 const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
@@ -82,25 +81,38 @@ impl serde::Serialize for Timestamp {
     }
 }
 
-impl sqlx::Type<Sqlite> for Timestamp {
-    fn type_info() -> SqliteTypeInfo {
-        <String as sqlx::Type<Sqlite>>::type_info()
+// Stored as text on both backends, in the form above.
+impl<DB: sqlx::Database> sqlx::Type<DB> for Timestamp
+where
+    str: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <str as sqlx::Type<DB>>::type_info()
     }
 
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <String as sqlx::Type<Sqlite>>::compatible(ty)
-    }
-}
-
-impl<'q> sqlx::Encode<'q, Sqlite> for Timestamp {
-    fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
-        <String as sqlx::Encode<'q, Sqlite>>::encode(self.to_string(), buf)
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <str as sqlx::Type<DB>>::compatible(ty)
     }
 }
 
-impl<'r> sqlx::Decode<'r, Sqlite> for Timestamp {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        let text = <&str as sqlx::Decode<'r, Sqlite>>::decode(value)?;
+impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for Timestamp
+where
+    String: sqlx::Encode<'q, DB>,
+{
+    fn encode_by_ref(
+        &self,
+        buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<IsNull, BoxDynError> {
+        <String as sqlx::Encode<'q, DB>>::encode(self.to_string(), buf)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for Timestamp
+where
+    &'r str: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
         Ok(text.parse()?)
     }
 }

@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use super::{Backend, Db, Exec, LockKey, on};
 
 use super::{Timestamp, UserId};
 
@@ -11,23 +11,44 @@ pub struct User {
     /// The stable external id, the contract's `user_id`.
     pub name: String,
     pub display_name: String,
-    #[sqlx(json)]
-    pub my_names: Vec<String>,
+    #[sqlx(try_from = "String")]
+    pub my_names: MyNames,
     pub style_notes: String,
     pub created_at: Timestamp,
+}
+
+/// The names the user appears under in conversations, stored as a JSON array in text
+/// (a `TEXT` column on both backends, so not sqlx's `json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MyNames(pub Vec<String>);
+
+impl TryFrom<String> for MyNames {
+    type Error = serde_json::Error;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&text).map(Self)
+    }
+}
+
+impl std::ops::Deref for MyNames {
+    type Target = Vec<String>;
+
+    fn deref(&self) -> &Vec<String> {
+        &self.0
+    }
 }
 
 const COLUMNS: &str = "id, name, display_name, my_names, style_notes, created_at";
 
 /// Creates a user. "My names" start as the account name and the display name.
 pub async fn create(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     name: &str,
     display_name: &str,
     password_hash: Option<&str>,
 ) -> Result<User, sqlx::Error> {
     let my_names = initial_names(name, display_name)?;
-    sqlx::query_as(&format!(
+    on!(exec, |c| sqlx::query_as(&format!(
         "INSERT INTO users (name, display_name, my_names, password_hash) VALUES ($1, $2, $3, $4) \
          RETURNING {COLUMNS}"
     ))
@@ -35,20 +56,24 @@ pub async fn create(
     .bind(display_name)
     .bind(my_names)
     .bind(password_hash)
-    .fetch_one(pool)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// Creates the first user, only while the table is empty: `None` if a user exists. One
 /// statement on the single writer, so two concurrent calls cannot both insert.
 pub async fn create_first(
-    pool: &SqlitePool,
+    db: &Db,
     name: &str,
     display_name: &str,
     password_hash: Option<&str>,
 ) -> Result<Option<User>, sqlx::Error> {
     let my_names = initial_names(name, display_name)?;
-    sqlx::query_as(&format!(
+    let mut tx = db.begin().await?;
+    // One statement on SQLite's single writer is alone anyway; PostgreSQL instances take
+    // turns, or two could both see an empty table.
+    tx.lock(LockKey::FirstAccount, 0).await?;
+    let user = on!(tx.exec(), |c| sqlx::query_as(&format!(
         "INSERT INTO users (name, display_name, my_names, password_hash) \
          SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users) \
          RETURNING {COLUMNS}"
@@ -57,8 +82,10 @@ pub async fn create_first(
     .bind(display_name)
     .bind(my_names)
     .bind(password_hash)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c)
+    .await)?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// "My names" start as the account name and the display name, as JSON.
@@ -71,58 +98,72 @@ fn initial_names(name: &str, display_name: &str) -> Result<String, sqlx::Error> 
 }
 
 /// Finds a user by their external id.
-pub async fn find_by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE name = $1"))
-        .bind(name)
-        .fetch_optional(pool)
-        .await
+pub async fn find_by_name(exec: Exec<'_>, name: &str) -> Result<Option<User>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE name = $1"
+    ))
+    .bind(name)
+    .fetch_optional(c)
+    .await)
 }
 
 /// Finds a user by their row id.
-pub async fn find(pool: &SqlitePool, id: UserId) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn find(exec: Exec<'_>, id: UserId) -> Result<Option<User>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await)
 }
 
 /// Replaces the user's style notes if they are still `seen`, the text the user edited;
 /// false when they changed meanwhile (a note learned from feedback), and nothing is
 /// written.
 pub async fn replace_style_notes(
-    conn: impl SqliteExecutor<'_>,
+    exec: Exec<'_>,
     id: UserId,
     seen: &str,
     notes: &str,
 ) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("UPDATE users SET style_notes = $1 WHERE id = $2 AND style_notes = $3")
-            .bind(notes)
-            .bind(id)
-            .bind(seen)
-            .execute(conn)
-            .await?;
-    Ok(result.rows_affected() == 1)
+    let result = on!(exec, |c| sqlx::query(
+        "UPDATE users SET style_notes = $1 WHERE id = $2 AND style_notes = $3"
+    )
+    .bind(notes)
+    .bind(id)
+    .bind(seen)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(result == 1)
 }
 
 /// Appends a learned line to the user's style notes unless they already say it.
-pub async fn add_style_note(pool: &SqlitePool, id: UserId, note: &str) -> Result<(), sqlx::Error> {
+pub async fn add_style_note(exec: Exec<'_>, id: UserId, note: &str) -> Result<(), sqlx::Error> {
     let line = format!("- {note}");
-    sqlx::query(
-        "UPDATE users SET style_notes = ltrim(style_notes || char(10) || $1, char(10)) \
-         WHERE id = $2 AND instr(lower(style_notes), lower($3)) = 0",
-    )
-    .bind(&line)
-    .bind(id)
-    .bind(note)
-    .execute(pool)
-    .await
+    let sql = match exec.backend() {
+        Backend::Sqlite => {
+            "UPDATE users SET style_notes = ltrim(style_notes || char(10) || $1, char(10)) \
+             WHERE id = $2 AND instr(lower(style_notes), lower($3)) = 0"
+        }
+        Backend::Postgres => {
+            "UPDATE users SET style_notes = ltrim(style_notes || chr(10) || $1, chr(10)) \
+             WHERE id = $2 AND strpos(lower(style_notes), lower($3)) = 0"
+        }
+    };
+    on!(exec, |c| sqlx::query(sql)
+        .bind(&line)
+        .bind(id)
+        .bind(note)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))
     .map(|_| ())
 }
 
 /// A user by name with their password hash, for sign-in.
 pub async fn find_with_password(
-    pool: &SqlitePool,
+    exec: Exec<'_>,
     name: &str,
 ) -> Result<Option<(User, Option<String>)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
@@ -131,33 +172,32 @@ pub async fn find_with_password(
         user: User,
         password_hash: Option<String>,
     }
-    let row: Option<Row> = sqlx::query_as(&format!(
+    let row: Option<Row> = on!(exec, |c| sqlx::query_as(&format!(
         "SELECT {COLUMNS}, password_hash FROM users WHERE name = $1"
     ))
     .bind(name)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(|r| (r.user, r.password_hash)))
 }
 
 /// How many users there are (none: the first-run setup is open).
-pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(pool)
-        .await
+pub async fn count(exec: Exec<'_>) -> Result<i64, sqlx::Error> {
+    on!(exec, |c| sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(c)
+        .await)
 }
 
 /// Replaces the names the user appears under in conversations.
-pub async fn set_names(
-    conn: impl SqliteExecutor<'_>,
-    id: UserId,
-    my_names: &[String],
-) -> Result<(), sqlx::Error> {
+pub async fn set_names(exec: Exec<'_>, id: UserId, my_names: &[String]) -> Result<(), sqlx::Error> {
     let names = serde_json::to_string(my_names).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query("UPDATE users SET my_names = $1 WHERE id = $2")
-        .bind(names)
-        .bind(id)
-        .execute(conn)
-        .await
-        .map(|_| ())
+    on!(exec, |c| sqlx::query(
+        "UPDATE users SET my_names = $1 WHERE id = $2"
+    )
+    .bind(names)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))
+    .map(|_| ())
 }

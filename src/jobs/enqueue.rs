@@ -2,11 +2,10 @@
 //! draft (newer feedback joins it), and a cap on how many jobs one user may have waiting.
 
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
 
 use super::JobQueue;
 use crate::db::jobs::JobKind;
-use crate::db::{self, DraftId, JobId, ThreadId, Timestamp, UserId};
+use crate::db::{self, DraftId, JobId, LockKey, ThreadId, Timestamp, UserId};
 use crate::review::MAX_FEEDBACK;
 
 /// How long a client whose queue is full is asked to wait before trying again.
@@ -59,10 +58,10 @@ impl JobQueue {
     /// Refuses a new job for a user who already has the most jobs waiting.
     pub(crate) async fn ensure_room(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Tx,
         user_id: UserId,
     ) -> Result<(), EnqueueError> {
-        let queued = db::jobs::count_queued(&mut *conn, user_id).await?;
+        let queued = db::jobs::count_queued(conn.exec(), user_id).await?;
         if queued >= self.0.settings.max_queued_per_user {
             return Err(EnqueueError::QueueFull { queued });
         }
@@ -72,7 +71,7 @@ impl JobQueue {
     /// Queues a draft job for the thread, or joins the one already queued; returns its id.
     pub(crate) async fn enqueue_draft(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Tx,
         user_id: UserId,
         thread_id: ThreadId,
         now: Timestamp,
@@ -86,7 +85,7 @@ impl JobQueue {
     /// thread's queued draft job one; returns its id.
     pub(crate) async fn request_reply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Tx,
         user_id: UserId,
         thread_id: ThreadId,
         now: Timestamp,
@@ -97,18 +96,21 @@ impl JobQueue {
 
     async fn queue_draft(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Tx,
         user_id: UserId,
         thread_id: ThreadId,
         now: Timestamp,
         room: Room,
         reply_requested: bool,
     ) -> Result<JobId, EnqueueError> {
+        // Instances on one PostgreSQL database take turns per thread, so a thread never
+        // gets two queued draft jobs (SQLite's single writer gives that already).
+        conn.lock(LockKey::Thread, thread_id.get()).await?;
         let payload = to_json(&DraftPayload { reply_requested });
-        if let Some(id) = db::jobs::join_queued_draft(conn, thread_id, now).await? {
+        if let Some(id) = db::jobs::join_queued_draft(conn.exec(), thread_id, now).await? {
             // A plain request joining a queued "draft anyway" leaves it as it is.
             if reply_requested {
-                db::jobs::set_payload(&mut *conn, id, &payload, now).await?;
+                db::jobs::set_payload(conn.exec(), id, &payload, now).await?;
             }
             return Ok(id);
         }
@@ -116,7 +118,7 @@ impl JobQueue {
             self.ensure_room(conn, user_id).await?;
         }
         let id = db::jobs::insert(
-            &mut *conn,
+            conn.exec(),
             JobKind::Draft,
             user_id,
             thread_id,
@@ -132,14 +134,15 @@ impl JobQueue {
     /// already queued for it (feedback sent twice is kept once); returns the job's id.
     pub(crate) async fn enqueue_revise(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut crate::db::Tx,
         user_id: UserId,
         thread_id: ThreadId,
         draft_id: DraftId,
         feedback: &str,
         now: Timestamp,
     ) -> Result<JobId, EnqueueError> {
-        if let Some((id, payload)) = db::jobs::queued_revise(&mut *conn, draft_id).await? {
+        conn.lock(LockKey::Thread, thread_id.get()).await?;
+        if let Some((id, payload)) = db::jobs::queued_revise(conn.exec(), draft_id).await? {
             let mut payload =
                 serde_json::from_str::<RevisePayload>(&payload).unwrap_or(RevisePayload {
                     draft_id,
@@ -159,7 +162,7 @@ impl JobQueue {
                 });
             }
             payload.feedback = joined;
-            db::jobs::set_payload(&mut *conn, id, &to_json(&payload), now).await?;
+            db::jobs::set_payload(conn.exec(), id, &to_json(&payload), now).await?;
             return Ok(id);
         }
         self.ensure_room(conn, user_id).await?;
@@ -168,7 +171,7 @@ impl JobQueue {
             feedback: feedback.to_owned(),
         };
         let id = db::jobs::insert(
-            &mut *conn,
+            conn.exec(),
             JobKind::Revise,
             user_id,
             thread_id,

@@ -13,14 +13,14 @@ use tracing::Instrument;
 use super::{Claimed, JobError, JobQueue, draft, revise};
 use crate::db::agent_runs::{self, Trigger};
 use crate::db::jobs::{Claimable, Job, JobKind};
-use crate::db::{self, JobId, Timestamp};
+use crate::db::{self, Db, JobId, Timestamp};
 
 impl JobQueue {
     /// Claims a due job and opens its agent run, in one transaction.
     pub(super) async fn claim(&self) -> Result<Option<Claimed>, sqlx::Error> {
         let now = Timestamp::now();
         let lease_until = lease_end(now, self.0.settings.lease);
-        let mut tx = self.0.db.write.begin().await?;
+        let mut tx = self.0.db.begin().await?;
         let mut job = None;
         if self.due_for_abandoned_check() {
             job = db::jobs::claim(&mut tx, Claimable::Abandoned, now, lease_until).await?;
@@ -34,7 +34,7 @@ impl JobQueue {
         };
         if job.attempts > 1 {
             // An earlier attempt may have died with its run unfinished.
-            agent_runs::abandon_unfinished(&mut *tx, job.id, now).await?;
+            agent_runs::abandon_unfinished(tx.exec(), job.id, now).await?;
         }
         let trigger = match job.kind {
             JobKind::Draft => Trigger::NewMessages,
@@ -42,7 +42,7 @@ impl JobQueue {
         };
         let agent = &self.0.agent;
         let (run_id, snapshot) = agent_runs::start(
-            &mut *tx,
+            tx.exec(),
             job.thread_id,
             job.id,
             trigger,
@@ -102,7 +102,7 @@ impl JobQueue {
         let outcome = self.with_lease(job, work).await;
         if let Err(JobError::Retry { message, .. } | JobError::Fail(message)) = &outcome {
             let closed = agent_runs::fail_if_open(
-                &self.0.db.write,
+                self.0.db.write(),
                 claimed.run_id,
                 message,
                 Timestamp::now(),
@@ -128,7 +128,7 @@ impl JobQueue {
     pub(super) async fn with_lease<F: Future>(&self, job: &Job, work: F) -> F::Output {
         let heartbeat = tokio::spawn(
             renew_lease(
-                self.0.db.write.clone(),
+                self.0.db.clone(),
                 job.id,
                 job.attempts,
                 self.0.settings.lease,
@@ -142,7 +142,7 @@ impl JobQueue {
 
     async fn settle(&self, job: &Job, outcome: Result<(), JobError>) -> Result<(), sqlx::Error> {
         let now = Timestamp::now();
-        let pool = &self.0.db.write;
+        let db = &self.0.db;
         match outcome {
             Ok(()) => {
                 tracing::info!("job done");
@@ -155,16 +155,16 @@ impl JobQueue {
                 let delay = self.backoff(job.attempts, retry_after);
                 tracing::warn!(error = %message, retry_in = ?delay, "job will be retried");
                 let run_at = now.plus(chrono::TimeDelta::from_std(delay).unwrap_or_default());
-                db::jobs::retry_later(pool, job.id, job.attempts, run_at, &message, now).await
+                db::jobs::retry_later(db, job.id, job.attempts, run_at, &message, now).await
             }
             Err(JobError::Retry { message, .. }) => {
                 let message = format!("{message} (gave up after {} attempts)", job.attempts);
                 tracing::warn!(error = %message, "job failed");
-                db::jobs::fail(pool, job.id, job.attempts, &message, now).await
+                db::jobs::fail(db.write(), job.id, job.attempts, &message, now).await
             }
             Err(JobError::Fail(message)) => {
                 tracing::warn!(error = %message, "job failed");
-                db::jobs::fail(pool, job.id, job.attempts, &message, now).await
+                db::jobs::fail(db.write(), job.id, job.attempts, &message, now).await
             }
         }
     }
@@ -204,14 +204,14 @@ impl JobQueue {
 }
 
 /// Renews a claimed job's lease until aborted, or until the claim turns out to be lost.
-async fn renew_lease(pool: sqlx::SqlitePool, id: JobId, attempt: i64, lease: Duration) {
+async fn renew_lease(db: Db, id: JobId, attempt: i64, lease: Duration) {
     let mut ticks = tokio::time::interval(lease / 3);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         ticks.tick().await;
         let until = lease_end(Timestamp::now(), lease);
-        match db::jobs::heartbeat(&pool, id, attempt, until).await {
+        match db::jobs::heartbeat(db.write(), id, attempt, until).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(
@@ -291,10 +291,10 @@ impl Workers {
                 "job did not finish before shutdown; queued again"
             );
             let db = self.queue.db();
-            if let Err(error) = agent_runs::abandon_unfinished(&db.write, id, now).await {
+            if let Err(error) = agent_runs::abandon_unfinished(db.write(), id, now).await {
                 tracing::error!(%error, job = id.get(), "could not close the job's run");
             }
-            if let Err(error) = db::jobs::release(&db.write, id, now).await {
+            if let Err(error) = db::jobs::release(db, id, now).await {
                 tracing::error!(%error, job = id.get(), "could not give the job back to the queue");
             }
         }

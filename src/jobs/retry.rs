@@ -29,7 +29,7 @@ impl JobQueue {
     /// Queues a failed job of the user again; returns the queued job's id.
     pub async fn retry_failed(&self, user: &User, job_id: JobId) -> Result<JobId, RetryError> {
         let db = self.db();
-        let job = db::jobs::find_for_user(&db.read, user.id, job_id)
+        let job = db::jobs::find_for_user(db.read(), user.id, job_id)
             .await?
             .ok_or(RetryError::NotFound(job_id))?;
         if job.state != JobState::Failed {
@@ -46,7 +46,7 @@ impl JobQueue {
             )?),
         };
         let now = Timestamp::now();
-        let mut tx = db.write.begin().await?;
+        let mut tx = db.begin().await?;
         let id = match revise {
             None => {
                 self.enqueue_draft(&mut tx, user.id, job.thread_id, now, Room::Check)

@@ -17,9 +17,9 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
     let (user, thread) = load(db, job).await?;
     // Feedback on a draft that a revision or new messages replaced applies to the
     // thread's current pending draft, if it has one.
-    let draft = match db::drafts::find(&db.read, payload.draft_id).await? {
+    let draft = match db::drafts::find(db.read(), payload.draft_id).await? {
         Some(d) if d.status == DraftStatus::Pending => Some(d),
-        _ => db::drafts::pending_for_thread(&db.read, thread.id).await?,
+        _ => db::drafts::pending_for_thread(db.read(), thread.id).await?,
     };
     let Some(draft) = draft else {
         return Err(JobError::Fail(
@@ -58,7 +58,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
     };
     store(queue, claimed, report, started, Some(revision)).await?;
     if let Some(note) = note {
-        db::users::add_style_note(&db.write, user.id, &note).await?;
+        db::users::add_style_note(db.write(), user.id, &note).await?;
     }
     Ok(())
 }

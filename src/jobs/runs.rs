@@ -16,7 +16,7 @@ pub(super) enum Ending<'a> {
 
 /// Records a run's end from its report; the caller completes the job.
 pub(super) async fn finish(
-    conn: &mut sqlx::SqliteConnection,
+    exec: crate::db::Exec<'_>,
     run_id: RunId,
     report: &RunReport,
     started: Instant,
@@ -39,5 +39,5 @@ pub(super) async fn finish(
         duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
         warning: report.warning.as_deref(),
     };
-    agent_runs::finish(&mut *conn, run_id, &finish, Timestamp::now()).await
+    agent_runs::finish(exec, run_id, &finish, Timestamp::now()).await
 }

@@ -16,7 +16,7 @@ pub(super) async fn snapshot_messages(
     thread_id: ThreadId,
     snapshot: Option<MessageId>,
 ) -> Result<Vec<db::messages::Message>, sqlx::Error> {
-    let mut messages = db::messages::list_thread(&db.read, thread_id).await?;
+    let mut messages = db::messages::list_thread(db.read(), thread_id).await?;
     messages.retain(|m| Some(m.id) <= snapshot);
     Ok(messages)
 }
@@ -27,8 +27,8 @@ pub(super) async fn load(
     db: &Db,
     job: &Job,
 ) -> Result<(db::users::User, db::threads::Thread), JobError> {
-    let user = db::users::find(&db.read, job.user_id).await?;
-    let thread = db::threads::find(&db.read, job.user_id, job.thread_id).await?;
+    let user = db::users::find(db.read(), job.user_id).await?;
+    let thread = db::threads::find(db.read(), job.user_id, job.thread_id).await?;
     user.zip(thread)
         .ok_or_else(|| JobError::Fail("the job's thread no longer exists".to_owned()))
 }
@@ -56,10 +56,9 @@ pub(super) async fn store(
     let decision = match &report.result {
         Ok(decision) => decision.clone(),
         Err(error) => {
-            let mut conn = db.write.acquire().await?;
             let message = error.to_string();
             runs::finish(
-                &mut conn,
+                db.write(),
                 run_id,
                 &report,
                 started,
@@ -70,27 +69,34 @@ pub(super) async fn store(
         }
     };
     let now = Timestamp::now();
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin().await?;
     match decision {
         Decision::NoReply(reason) => {
-            runs::finish(&mut tx, run_id, &report, started, Ending::NoReply(&reason)).await?;
+            runs::finish(
+                tx.exec(),
+                run_id,
+                &report,
+                started,
+                Ending::NoReply(&reason),
+            )
+            .await?;
         }
         Decision::Draft(content) => {
-            let newest = db::messages::newest_id(&mut *tx, job.thread_id).await?;
+            let newest = db::messages::newest_id(tx.exec(), job.thread_id).await?;
             let target_pending = match &revision {
-                Some(r) => db::drafts::find(&mut *tx, r.draft_id)
+                Some(r) => db::drafts::find(tx.exec(), r.draft_id)
                     .await?
                     .is_some_and(|d| d.status == db::drafts::DraftStatus::Pending),
                 None => true,
             };
             if newest != snapshot || !target_pending {
                 let reason = "new messages arrived while drafting; the follow-up run drafts again";
-                runs::finish(&mut tx, run_id, &report, started, Ending::Stale(reason)).await?;
+                runs::finish(tx.exec(), run_id, &report, started, Ending::Stale(reason)).await?;
             } else {
-                db::drafts::supersede_pending(&mut *tx, job.thread_id, now).await?;
+                db::drafts::supersede_pending(tx.exec(), job.thread_id, now).await?;
                 let id = uuid::Uuid::new_v4().to_string();
                 db::drafts::insert(
-                    &mut *tx,
+                    tx.exec(),
                     &NewDraft {
                         draft_message_id: &id,
                         user_id: job.user_id,
@@ -103,11 +109,11 @@ pub(super) async fn store(
                     },
                 )
                 .await?;
-                runs::finish(&mut tx, run_id, &report, started, Ending::Drafted).await?;
+                runs::finish(tx.exec(), run_id, &report, started, Ending::Drafted).await?;
             }
         }
     }
-    if !db::jobs::complete(&mut *tx, job.id, job.attempts, now).await? {
+    if !db::jobs::complete(tx.exec(), job.id, job.attempts, now).await? {
         // The lease expired and another worker took the job over: its attempt decides.
         tracing::warn!("the job was taken over by another worker; this run's result is dropped");
         tx.rollback().await?;

@@ -9,7 +9,9 @@ use crate::inbox::{self, IncomingMessage};
 async fn queue_with_lease(lease: Duration) -> (JobQueue, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
-    let db = Db::open(&url).await.expect("the database opens");
+    let db = Db::open(&url, db::PoolSettings::default())
+        .await
+        .expect("the database opens");
     let agent = Agent::new(None, db.clone(), 8, Duration::from_secs(300));
     let settings = JobSettings {
         lease,
@@ -20,7 +22,7 @@ async fn queue_with_lease(lease: Duration) -> (JobQueue, tempfile::TempDir) {
 
 async fn queue_one_job(queue: &JobQueue) {
     let db = queue.db();
-    let user = db::users::create(&db.write, "anna", "Anna", None)
+    let user = db::users::create(db.write(), "anna", "Anna", None)
         .await
         .expect("a user");
     let message = IncomingMessage {
@@ -34,11 +36,13 @@ async fn queue_one_job(queue: &JobQueue) {
 }
 
 async fn locked_until(queue: &JobQueue, id: crate::db::JobId) -> String {
-    sqlx::query_scalar("SELECT locked_until FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_one(&queue.db().read)
-        .await
-        .expect("the job")
+    db::on!(queue.db().read(), |c| sqlx::query_scalar(
+        "SELECT locked_until FROM jobs WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(c)
+    .await)
+    .expect("the job")
 }
 
 /// The writer is one connection shared by everything. A job that holds it (inside its
@@ -54,13 +58,16 @@ async fn a_job_holding_the_writer_across_heartbeat_ticks_finishes_and_keeps_its_
     let first_lease = locked_until(&queue, claimed.job.id).await;
 
     let work = async {
-        let mut tx = queue.db().write.begin().await.expect("the writer");
+        let mut tx = queue.db().begin().await.expect("the writer");
         // Several heartbeat ticks pass while this transaction holds the writer.
         tokio::time::sleep(lease * 2).await;
-        sqlx::query("UPDATE threads SET updated_at = updated_at")
-            .execute(&mut *tx)
-            .await
-            .expect("a write");
+        db::on!(tx.exec(), |c| sqlx::query(
+            "UPDATE threads SET updated_at = updated_at"
+        )
+        .execute(c)
+        .await
+        .map(|_| ()))
+        .expect("a write");
         tx.commit().await.expect("commit");
         // The rest of the job (a model call, say) runs without the writer.
         tokio::time::sleep(lease).await;

@@ -65,7 +65,7 @@ pub async fn login_form(
     form_token: FormToken,
     Query(query): Query<NextQuery>,
 ) -> Result<Response, PageError> {
-    let no_users = db::users::count(&state.db.read).await? == 0;
+    let no_users = db::users::count(state.db.read()).await? == 0;
     let page = LoginPage {
         layout: signed_out_layout(&session, &state, &form_token, "Sign in").await?,
         name: String::new(),
@@ -215,7 +215,7 @@ pub async fn setup_form(
     Query(query): Query<SetupQuery>,
 ) -> Result<Response, PageError> {
     let token = query.token.unwrap_or_default();
-    if !state.setup.matches(&token) || db::users::count(&state.db.read).await? > 0 {
+    if !state.setup.matches(&token) || db::users::count(state.db.read()).await? > 0 {
         return Err(setup_closed());
     }
     let page = SetupPage {
@@ -246,7 +246,7 @@ pub async fn setup(
     Form(form): Form<SetupForm>,
 ) -> Result<Response, PageError> {
     form_token.check(&form.csrf)?;
-    if !state.setup.matches(&form.token) || db::users::count(&state.db.read).await? > 0 {
+    if !state.setup.matches(&form.token) || db::users::count(state.db.read()).await? > 0 {
         return Err(setup_closed());
     }
     let problem = if form.password != form.password_again {

@@ -75,15 +75,14 @@ pub async fn show(
     // The version is read before the content: if a job finishes in between, the page
     // shows more than its version says, and the next poll refreshes it. The other way
     // round, the page could miss a draft that its version already counts, for good.
-    let version = db::activity::version(&db.read, user.user.id).await?;
+    let version = db::activity::version(db.read(), user.user.id).await?;
     let page = query
         .page
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let (drafts, total) =
-        db::activity::review_queue(&db.read, user.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await?;
+        db::activity::review_queue(db, user.user.id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if page > pages {
         return Ok(Redirect::to(&format!("/?page={pages}")).into_response());
@@ -101,9 +100,9 @@ pub async fn show(
             .await?,
         version,
         drafts,
-        working: db::activity::in_progress(&db.read, user.user.id).await?,
-        failures: db::activity::failures(&db.read, user.user.id).await?,
-        no_replies: db::activity::no_replies(&db.read, user.user.id).await?,
+        working: db::activity::in_progress(db.read(), user.user.id).await?,
+        failures: db::activity::failures(db.read(), user.user.id).await?,
+        no_replies: db::activity::no_replies(db.read(), user.user.id).await?,
         page,
         pages,
         total,
@@ -116,6 +115,6 @@ pub async fn version(
     State(state): State<AppState>,
     user: PageUser,
 ) -> Result<Json<Value>, PageError> {
-    let version = db::activity::version(&state.db.read, user.user.id).await?;
+    let version = db::activity::version(state.db.read(), user.user.id).await?;
     Ok(Json(json!({ "version": version })))
 }

@@ -129,7 +129,7 @@ pub async fn feedback(
     {
         // The draft was replaced while the reviewer typed: keep what they typed, show the
         // new draft, and let them send it there.
-        let newer = db::drafts::pending_for_thread(&state.db.read, *thread_id).await?;
+        let newer = db::drafts::pending_for_thread(state.db.read(), *thread_id).await?;
         let (draft_id, newer_text, error) = match newer {
             Some(newer) => (
                 newer.draft_message_id,

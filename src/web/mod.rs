@@ -160,7 +160,7 @@ where
             return Err(to_login());
         };
         let db = Db::from_ref(state);
-        match db::users::find(&db.read, user_id).await {
+        match db::users::find(db.read(), user_id).await {
             Ok(Some(user)) => Ok(Self { user, session }),
             Ok(None) => Err(to_login()),
             Err(error) => Err(PageError::from(AppError::from(error)).into_response()),

@@ -74,8 +74,8 @@ async fn render(
         style_notes: form.style_notes,
         style_notes_seen: form.style_notes_seen,
         notes_meanwhile: form.notes_meanwhile,
-        tokens: db::tokens::list(&state.db.read, user.user.id).await?,
-        aliases: db::aliases::list(&state.db.read, user.user.id).await?,
+        tokens: db::tokens::list(state.db.read(), user.user.id).await?,
+        aliases: db::aliases::list(state.db.read(), user.user.id).await?,
         new_token,
         error,
     };
@@ -129,12 +129,12 @@ pub async fn save_profile(
     // Only what the user changed is written: notes left as they were shown stay as they
     // are now, with any note a revision learned meanwhile.
     let notes = form.style_notes.trim();
-    let mut tx = state.db.write.begin().await?;
-    db::users::set_names(&mut *tx, user.user.id, &names).await?;
+    let mut tx = state.db.begin().await?;
+    db::users::set_names(tx.exec(), user.user.id, &names).await?;
     let edited = notes != seen.trim();
-    if edited && !db::users::replace_style_notes(&mut *tx, user.user.id, &seen, notes).await? {
+    if edited && !db::users::replace_style_notes(tx.exec(), user.user.id, &seen, notes).await? {
         tx.rollback().await?;
-        let current = db::users::find(&state.db.read, user.user.id)
+        let current = db::users::find(state.db.read(), user.user.id)
             .await?
             .map(|u| u.style_notes)
             .unwrap_or_default();
@@ -175,7 +175,7 @@ pub async fn create_token(
     let label: String = form.label.trim().chars().take(100).collect();
     let token = auth::generate_token();
     db::tokens::insert(
-        &state.db.write,
+        state.db.write(),
         user.user.id,
         &label,
         &token.hash,
@@ -196,7 +196,7 @@ pub async fn revoke_token(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
     let id: TokenId = id.parse().map_err(|_| PageError::not_found())?;
-    if !db::tokens::revoke(&state.db.write, id, Some(user.user.id), Timestamp::now()).await? {
+    if !db::tokens::revoke(state.db.write(), id, Some(user.user.id), Timestamp::now()).await? {
         return Err(PageError::not_found());
     }
     user.notice("Token revoked. Clients using it are refused from now on.")
@@ -233,7 +233,7 @@ async fn set_alias_removed(
 ) -> Result<Response, PageError> {
     let id: AliasId = id.parse().map_err(|_| PageError::not_found())?;
     let removed_at = remove.then(Timestamp::now);
-    if !db::aliases::set_removed(&state.db.write, user.user.id, id, removed_at).await? {
+    if !db::aliases::set_removed(state.db.write(), user.user.id, id, removed_at).await? {
         return Err(PageError::not_found());
     }
     user.notice(if remove {

@@ -203,9 +203,9 @@ pub async fn create(
         return again(&state, &user, form, preview, read_as, error, status).await;
     };
     let mut me = user.user.clone();
-    if names != me.my_names {
-        db::users::set_names(&state.db.write, me.id, &names).await?;
-        me.my_names = names;
+    if names != *me.my_names {
+        db::users::set_names(state.db.write(), me.id, &names).await?;
+        me.my_names = db::users::MyNames(names);
     }
     let pasted = match inbox::accept_parsed(&state.jobs, &me, &thread_name, parsed).await {
         Ok(pasted) => pasted,
@@ -323,21 +323,21 @@ pub async fn show(
     let id: ThreadId = id.parse().map_err(|_| PageError::not_found())?;
     let db = &state.db;
     // Read before the content, as on the dashboard, so no change is ever missed.
-    let version = db::activity::version(&db.read, user.user.id).await?;
-    let thread = db::threads::find(&db.read, user.user.id, id)
+    let version = db::activity::version(db.read(), user.user.id).await?;
+    let thread = db::threads::find(db.read(), user.user.id, id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let runs: Vec<RunView> = db::agent_runs::list_thread(&db.read, thread.id)
+    let runs: Vec<RunView> = db::agent_runs::list_thread(db.read(), thread.id)
         .await?
         .into_iter()
         .map(run_view)
         .collect();
-    let drafts = db::drafts::list_thread(&db.read, thread.id).await?;
+    let drafts = db::drafts::list_thread(db.read(), thread.id).await?;
     let no_reply = match runs.last() {
         Some(run)
             if run.outcome == "no_reply"
                 && !drafts.iter().any(|d| d.status == DraftStatus::Pending)
-                && !db::jobs::has_queued_draft(&db.read, thread.id).await? =>
+                && !db::jobs::has_queued_draft(db.read(), thread.id).await? =>
         {
             Some((
                 run.id,
@@ -351,7 +351,7 @@ pub async fn show(
     Ok(ThreadPage {
         layout: user.layout(&state, &thread.name).await?,
         version,
-        messages: db::messages::list_thread(&db.read, thread.id).await?,
+        messages: db::messages::list_thread(db.read(), thread.id).await?,
         drafts,
         runs,
         return_to: format!("/threads/{}", thread.id),
@@ -397,7 +397,7 @@ pub async fn remove_message(
     ) else {
         return Err(PageError::not_found());
     };
-    if !db::messages::remove(&state.db.write, user.user.id, thread_id, message_id).await? {
+    if !db::messages::remove(state.db.write(), user.user.id, thread_id, message_id).await? {
         return Err(PageError::not_found());
     }
     user.notice("Message removed.").await?;

@@ -30,7 +30,7 @@ async fn an_unknown_user_id_becomes_an_alias_of_the_tokens_account() {
     let owner: String = sqlx::query_scalar(
         "SELECT u.name FROM threads t JOIN users u ON u.id = t.user_id WHERE t.name = 'Dana'",
     )
-    .fetch_one(&app.db.read)
+    .fetch_one(&app.sql)
     .await
     .expect("the thread");
     assert_eq!(owner, app.user);
@@ -51,7 +51,7 @@ async fn an_unknown_user_id_becomes_an_alias_of_the_tokens_account() {
     json_body(fed_back, 202).await;
     let row: (String, String, i64) =
         sqlx::query_as("SELECT a.alias, a.first_seen_from, a.user_id FROM user_aliases a")
-            .fetch_one(&app.db.read)
+            .fetch_one(&app.sql)
             .await
             .expect("one alias");
     assert_eq!(row.0, PLUGIN_ID);
@@ -137,7 +137,7 @@ async fn settings_list_the_alias_and_removing_it_refuses_it() {
         "with where it was first seen"
     );
     let id: i64 = sqlx::query_scalar("SELECT id FROM user_aliases")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the alias");
     let removed = browser

@@ -92,7 +92,7 @@ async fn a_revoked_token_stops_working_at_once() {
     let app = spawn_app().await;
     json_body(app.draft_messages().await, 200).await;
     sqlx::query("UPDATE api_tokens SET revoked_at = '2026-01-01T00:00:00.000Z'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("revoke");
     error_body(app.draft_messages().await, 401).await;

@@ -77,7 +77,7 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
         let app = Application::build(Config::for_database(url.clone()))
             .await
             .expect("app builds");
-        let db = app.state().db.clone();
+        let db = crate::helpers::any_pool(&url).await;
         let address = format!("http://{}", app.local_addr().expect("address"));
         tokio::spawn(app.serve(std::future::pending()));
         let client = reqwest::Client::new();
@@ -114,9 +114,9 @@ async fn users_and_tokens_made_on_the_command_line_work_against_the_api() {
             .expect("sent");
         error_body(response, 401).await;
 
-        sqlx::query_scalar("SELECT count(*) FROM api_tokens WHERE token_hash = ?")
+        sqlx::query_scalar("SELECT count(*) FROM api_tokens WHERE token_hash = $1")
             .bind(draftdesk::auth::hash_token(&token))
-            .fetch_one(&db.read)
+            .fetch_one(&db)
             .await
             .expect("query")
     };
@@ -136,11 +136,33 @@ fn a_bad_setting_stops_start_up_and_names_the_variable() {
 
     let out = finished(
         draftdesk()
-            .env("DATABASE_URL", "postgres://localhost/x")
+            .env("DATABASE_URL", "mysql://localhost/x")
             .arg("migrate"),
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("DATABASE_URL"), "{}", stderr(&out));
+
+    // A PostgreSQL server that does not answer is named at once, not after the pool's
+    // 30 s of retries.
+    let nobody = crate::process::free_port();
+    let out = finished(
+        draftdesk()
+            .env(
+                "DATABASE_URL",
+                format!("postgres://draftdesk:secret@127.0.0.1:{nobody}/x"),
+            )
+            .arg("migrate"),
+    );
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("DATABASE_URL: could not connect to the PostgreSQL server at 127.0.0.1"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("secret"),
+        "the password is not shown: {said}"
+    );
 
     // Numbers and switches are read by the command line parser, which names the
     // variable too, and says what would be right.

@@ -9,7 +9,8 @@ use tokio::sync::Semaphore;
 
 use crate::fake_llm::{FakeLlm, Reply, draft, no_reply};
 use crate::helpers::{
-    json_body, message, spawn_app, spawn_app_with, spawn_app_with_model, spawn_app_with_model_and,
+    Flag, json_body, message, spawn_app, spawn_app_with, spawn_app_with_model,
+    spawn_app_with_model_and,
 };
 
 fn question() -> Value {
@@ -38,17 +39,17 @@ async fn new_messages_get_a_draft_from_the_model() {
     let job = json_body(app.job(&sent["job_id"]).await, 200).await;
     assert_eq!(job["state"], "done");
     assert_eq!(job["attempts"], 1);
-    let run: (String, String, i64, i64, String, bool) = sqlx::query_as(
+    let run: (String, String, i64, i64, String, Flag) = sqlx::query_as(
         "SELECT outcome, model, prompt_tokens, completion_tokens, transcript, offline FROM agent_runs",
     )
-    .fetch_one(&app.db.read)
+    .fetch_one(&app.sql)
     .await
     .expect("one run");
     assert_eq!(
         (run.0.as_str(), run.1.as_str(), run.2, run.3),
         ("drafted", "test/model", 100, 20)
     );
-    assert!(!run.5, "a model run is not offline");
+    assert!(!run.5.0, "a model run is not offline");
     let transcript: Vec<Value> = serde_json::from_str(&run.4).expect("a JSON transcript");
     let kinds: Vec<&str> = transcript
         .iter()
@@ -64,7 +65,7 @@ async fn the_model_is_given_the_thread_the_style_notes_and_the_tools() {
     model.push([draft("ok")]);
     let app = spawn_app_with_model(&model.base_url).await;
     sqlx::query("UPDATE users SET style_notes = 'Keep replies short. Sign as A.'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("notes");
     json_body(app.send_messages("Anna", question()).await, 202).await;
@@ -259,7 +260,7 @@ async fn feedback_gives_a_revision_that_supersedes_the_draft_and_teaches_the_sty
     );
     assert!(revise_request.contains(feedback), "the feedback is given");
     let notes: String = sqlx::query_scalar("SELECT style_notes FROM users WHERE name = 'anna'")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("notes");
     assert_eq!(notes, "- Never use emojis.");
@@ -634,7 +635,7 @@ async fn a_job_that_runs_twice_never_leaves_two_pending_drafts() {
     app.run_jobs().await;
     // As if the worker had died after storing its draft but before the job was marked.
     sqlx::query("UPDATE jobs SET state = 'queued'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("requeue");
     app.run_jobs().await;
@@ -679,11 +680,13 @@ async fn without_a_key_the_offline_drafter_writes_a_labelled_draft() {
         drafts[0]["draft_message_content"],
         "Hi Bob,\n\nThanks for your message. Let me check and get back to you shortly.\n\nBest,\nanna"
     );
-    let runs: Vec<(String, bool, String)> =
+    let runs: Vec<(String, Flag, String)> =
         sqlx::query_as("SELECT model, offline, coalesce(reason, '') FROM agent_runs ORDER BY id")
-            .fetch_all(&app.db.read)
+            .fetch_all(&app.sql)
             .await
             .expect("runs");
+    let runs: Vec<(String, bool, String)> =
+        runs.into_iter().map(|(m, Flag(o), r)| (m, o, r)).collect();
     assert_eq!(runs[0], ("offline drafter".to_owned(), true, String::new()));
     assert_eq!(
         runs[1],
@@ -724,7 +727,7 @@ async fn offline_feedback_revises_the_draft_and_learns_lasting_preferences() {
         "Hi Bob,\n\nThanks for your message.\n\nBest,\nanna"
     );
     let notes: String = sqlx::query_scalar("SELECT style_notes FROM users")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("notes");
     assert_eq!(notes, "- Always keep it shorter");
@@ -739,12 +742,12 @@ async fn draft_anyway_asks_the_model_for_a_reply_without_the_option_to_decline()
     app.run_jobs().await;
     assert!(app.pending_drafts().await.is_empty());
 
-    let user = draftdesk::db::users::find_by_name(&app.db.read, "anna")
+    let user = draftdesk::db::users::find_by_name(app.db.read(), "anna")
         .await
         .expect("query")
         .expect("anna");
     let thread: draftdesk::db::ThreadId = sqlx::query_scalar("SELECT id FROM threads")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("thread");
     draftdesk::review::draft_anyway(&app.jobs, &user, thread)

@@ -54,9 +54,9 @@ async fn feedback_queues_a_revise_job_and_answers_202() {
     .await;
     let job_id = body["job_id"].as_i64().expect("a job id");
     let (kind, payload): (String, String) =
-        sqlx::query_as("SELECT kind, payload FROM jobs WHERE id = ?")
+        sqlx::query_as("SELECT kind, payload FROM jobs WHERE id = $1")
             .bind(job_id)
-            .fetch_one(&app.db.read)
+            .fetch_one(&app.sql)
             .await
             .expect("job stored");
     assert_eq!(kind, "revise");
@@ -91,9 +91,9 @@ async fn approving_keeps_the_edited_final_text() {
     assert_eq!(body["status"], "approved");
     assert_eq!(body["final_content"], "Tuesday 10:00 works!");
     let stored: (String, Option<String>) =
-        sqlx::query_as("SELECT status, final_content FROM drafts WHERE draft_message_id = ?")
+        sqlx::query_as("SELECT status, final_content FROM drafts WHERE draft_message_id = $1")
             .bind(&draft)
-            .fetch_one(&app.db.read)
+            .fetch_one(&app.sql)
             .await
             .expect("draft");
     assert_eq!(

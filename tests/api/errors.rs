@@ -166,7 +166,7 @@ async fn ids_sent_as_numbers_are_accepted() {
     ]});
     json_body(app.post("/send-messages/", &body).await, 202).await;
     let id: String = sqlx::query_scalar("SELECT message_id FROM messages")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("stored");
     assert_eq!(id, "12345");

@@ -216,7 +216,7 @@ async fn a_large_batch_is_stored_whole_in_order_with_one_job() {
     assert_eq!(app.count("SELECT count(*) FROM jobs").await, 1);
     let order: Vec<String> =
         sqlx::query_scalar("SELECT content FROM messages ORDER BY sort_key, id")
-            .fetch_all(&app.db.read)
+            .fetch_all(&app.sql)
             .await
             .expect("messages");
     let expected: Vec<String> = (0..1_000).map(|i| format!("line {i}")).collect();

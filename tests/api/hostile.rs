@@ -193,7 +193,7 @@ async fn sql_and_html_in_fields_are_stored_as_plain_text() {
     let stored: (String, String) = sqlx::query_as(
         "SELECT t.name, m.content FROM messages m JOIN threads t ON t.id = m.thread_id",
     )
-    .fetch_one(&app.db.read)
+    .fetch_one(&app.sql)
     .await
     .expect("the messages table is still there");
     assert_eq!(stored, (thread.to_owned(), content.to_owned()));

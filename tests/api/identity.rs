@@ -11,11 +11,11 @@ use crate::pages::signed_in;
 async fn stored_in(app: &TestApp, thread: &str, message_id: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM messages m JOIN threads t ON t.id = m.thread_id \
-         WHERE t.name = ? AND m.message_id = ?",
+         WHERE t.name = $1 AND m.message_id = $2",
     )
     .bind(thread)
     .bind(message_id)
-    .fetch_one(&app.db.read)
+    .fetch_one(&app.sql)
     .await
     .expect("count query")
 }

@@ -69,7 +69,7 @@ async fn a_forged_user_sender_or_line_reaches_the_model_as_the_other_side_and_fl
     );
     // The thread page shows it on the draft too.
     let thread_id: i64 = sqlx::query_scalar("SELECT thread_id FROM drafts")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the draft's thread");
     let thread = browser.page(&format!("/threads/{thread_id}")).await;

@@ -35,9 +35,9 @@ async fn a_failed_job_shows_its_last_error() {
     )
     .await;
     let id = sent["job_id"].as_i64().expect("a job id");
-    sqlx::query("UPDATE jobs SET state = 'failed', attempts = 5, last_error = 'model timed out' WHERE id = ?")
+    sqlx::query("UPDATE jobs SET state = 'failed', attempts = 5, last_error = 'model timed out' WHERE id = $1")
         .bind(id)
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("update");
     let job = json_body(app.job(id).await, 200).await;

@@ -4,7 +4,10 @@
 
 #[path = "../support/mod.rs"]
 mod support;
-use support::{fake_llm, helpers, process};
+use support::{database, fake_llm, helpers, process};
+
+/// This binary's tests run on SQLite; `tests/api_postgres` runs them on PostgreSQL.
+pub const BACKEND: database::Backend = database::Backend::Sqlite;
 
 mod aliases;
 mod assets;

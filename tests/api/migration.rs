@@ -44,7 +44,7 @@ async fn drafts(pool: &SqlitePool) -> Vec<(i64, String, String, Option<i64>)> {
 }
 
 async fn fts_rowids(pool: &SqlitePool, query: &str) -> Vec<i64> {
-    sqlx::query_scalar("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid")
+    sqlx::query_scalar("SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY rowid")
         .bind(query)
         .fetch_all(pool)
         .await
@@ -122,7 +122,9 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
     );
 
     let mut app = spawn_app_in(dir, |_| {}).await;
-    let pool = app.db.read.clone();
+    let draftdesk::db::Db::Sqlite { read: pool, .. } = app.db.clone() else {
+        unreachable!("the migration tests run on SQLite")
+    };
     let version: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
         .fetch_one(&pool)
         .await
@@ -147,12 +149,12 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
     assert_eq!(fts_rowids(&pool, "invoice").await, [1, 2, 6]);
     assert_eq!(fts_rowids(&pool, "removed").await, Vec::<i64>::new());
     sqlx::query("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("the index matches the messages");
     let query = draftdesk::db::search::fts_query("invoice").expect("a query");
     let found = draftdesk::db::search::exchanges(
-        &pool,
+        app.db.read(),
         draftdesk::db::UserId::new(1),
         draftdesk::db::ThreadId::new(2),
         &query,
@@ -169,12 +171,12 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
 
     // The upgraded database behaves like a new one: `m1` is now Carla's too, a resend to
     // Bob stores nothing, and new messages come after the old ones and are searchable.
-    let user = draftdesk::db::users::find_by_name(&pool, "anna")
+    let user = draftdesk::db::users::find_by_name(app.db.read(), "anna")
         .await
         .expect("query")
         .expect("anna");
     let token = draftdesk::auth::generate_token();
-    draftdesk::db::tokens::insert(&app.db.write, user.id, "test", &token.hash, &token.prefix)
+    draftdesk::db::tokens::insert(app.db.write(), user.id, "test", &token.hash, &token.prefix)
         .await
         .expect("a token");
     app.user = "anna".to_owned();

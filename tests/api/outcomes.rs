@@ -2,13 +2,13 @@
 //! "no reply needed" with Draft anyway, feedback on a superseded draft, failures in the
 //! error style without internal ids, an emptied approve box.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Flag, TestApp, spawn_app};
 use crate::pages::{Browser, assert_see_other, paste_thread, pending_draft_id, signed_in};
 
 async fn thread_id(app: &TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM threads WHERE name = ?")
+    sqlx::query_scalar("SELECT id FROM threads WHERE name = $1")
         .bind(name)
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the thread")
 }
@@ -54,12 +54,13 @@ async fn a_no_reply_decision_shows_on_the_dashboard_with_its_reason_and_draft_an
         !page.contains("No reply needed, the agent decided"),
         "{page}"
     );
-    let drafted: String =
-        sqlx::query_scalar("SELECT content FROM drafts WHERE thread_id = ? AND status = 'pending'")
-            .bind(thread)
-            .fetch_one(&app.db.read)
-            .await
-            .expect("a draft after all");
+    let drafted: String = sqlx::query_scalar(
+        "SELECT content FROM drafts WHERE thread_id = $1 AND status = 'pending'",
+    )
+    .bind(thread)
+    .fetch_one(&app.sql)
+    .await
+    .expect("a draft after all");
     assert!(drafted.starts_with("Hi Eva"), "{drafted}");
 }
 
@@ -69,7 +70,7 @@ async fn a_no_reply_decision_can_be_dismissed() {
     let browser = signed_in(&app, "anna").await;
     no_reply_thread(&app, &browser).await;
     let run: i64 = sqlx::query_scalar("SELECT id FROM agent_runs WHERE outcome = 'no_reply'")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the run");
     let response = browser
@@ -262,9 +263,9 @@ async fn the_thread_page_offers_draft_anyway_copies_the_approved_text_and_remove
     );
 
     // A message read wrongly can be removed; another user cannot remove it.
-    let message: i64 = sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = ?")
+    let message: i64 = sqlx::query_scalar("SELECT max(id) FROM messages WHERE thread_id = $1")
         .bind(thread)
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("a message");
     let path = format!("/threads/{thread}/messages/{message}/remove");
@@ -372,11 +373,12 @@ async fn a_paste_is_corrected_before_it_is_stored() {
         )
         .await;
     assert_see_other(&response, "/");
-    let stored: Vec<(String, bool)> =
+    let stored: Vec<(String, Flag)> =
         sqlx::query_as("SELECT content, is_mine FROM messages ORDER BY sort_key, id")
-            .fetch_all(&app.db.read)
+            .fetch_all(&app.sql)
             .await
             .expect("messages");
+    let stored: Vec<(String, bool)> = stored.into_iter().map(|(c, Flag(m))| (c, m)).collect();
     assert_eq!(
         stored,
         [
@@ -501,9 +503,9 @@ async fn a_draft_is_edited_where_it_stands_and_approved_with_the_edit() {
         .await;
     assert_see_other(&response, "/");
     let approved: String =
-        sqlx::query_scalar("SELECT final_content FROM drafts WHERE draft_message_id = ?")
+        sqlx::query_scalar("SELECT final_content FROM drafts WHERE draft_message_id = $1")
             .bind(&draft)
-            .fetch_one(&app.db.read)
+            .fetch_one(&app.sql)
             .await
             .expect("draft");
     assert_eq!(approved, "Tuesday at 10? A.");

@@ -88,7 +88,7 @@ pub(crate) fn assert_see_other(response: &Response, to: &str) {
 /// A user with a password, signed in through the sign-in form.
 pub(crate) async fn signed_in(app: &TestApp, name: &str) -> Browser {
     let password = "correct horse battery";
-    if draftdesk::db::users::find_by_name(&app.db.read, name)
+    if draftdesk::db::users::find_by_name(app.db.read(), name)
         .await
         .expect("query")
         .is_none()
@@ -98,10 +98,10 @@ pub(crate) async fn signed_in(app: &TestApp, name: &str) -> Browser {
             .expect("user");
     } else {
         let hash = draftdesk::auth::hash_password(password).expect("hash");
-        sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE name = $2")
             .bind(hash)
             .bind(name)
-            .execute(&app.db.write)
+            .execute(&app.sql)
             .await
             .expect("password");
     }
@@ -142,7 +142,7 @@ pub(crate) async fn pending_draft_id(app: &TestApp) -> String {
     sqlx::query_scalar(
         "SELECT draft_message_id FROM drafts WHERE status = 'pending' ORDER BY id DESC",
     )
-    .fetch_one(&app.db.read)
+    .fetch_one(&app.sql)
     .await
     .expect("a pending draft")
 }
@@ -187,7 +187,7 @@ async fn first_run_setup_creates_the_account_and_signs_in() {
         "the link works once"
     );
     let names: String = sqlx::query_scalar("SELECT my_names FROM users")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("user");
     assert_eq!(names, r#"["anna","Anna Schmidt"]"#);
@@ -232,13 +232,25 @@ async fn setup_shows_input_mistakes_plainly_and_never_database_text() {
     );
 
     // The database refuses the insert: the person sees the error page, not its text.
-    sqlx::query(
-        "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
-         BEGIN SELECT RAISE(ABORT, 'internal detail: users table is locked down'); END",
-    )
-    .execute(&app.db.write)
-    .await
-    .expect("trigger");
+    let refuse = match crate::BACKEND {
+        crate::database::Backend::Sqlite => vec![
+            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+             BEGIN SELECT RAISE(ABORT, 'internal detail: users table is locked down'); END",
+        ],
+        crate::database::Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_users() RETURNS trigger AS $body$ BEGIN \
+             RAISE EXCEPTION 'internal detail: users table is locked down'; END $body$ \
+             LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_users BEFORE INSERT ON users \
+             FOR EACH ROW EXECUTE FUNCTION refuse_users()",
+        ],
+    };
+    for statement in refuse {
+        sqlx::query(statement)
+            .execute(&app.sql)
+            .await
+            .expect("trigger");
+    }
     let response = post(fields("anna")).await;
     assert_eq!(response.status(), 500);
     let page = response.text().await.expect("page");
@@ -505,7 +517,7 @@ async fn feedback_approve_and_reject_work_from_the_pages() {
     let revised = pending_draft_id(&app).await;
     assert_ne!(revised, first);
     let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads WHERE name = 'Bob'")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("thread");
     let thread_page = browser.page(&format!("/threads/{thread_id}")).await;
@@ -531,9 +543,9 @@ async fn feedback_approve_and_reject_work_from_the_pages() {
         .await;
     assert_see_other(&response, "/");
     let approved: (String, String) =
-        sqlx::query_as("SELECT status, final_content FROM drafts WHERE draft_message_id = ?")
+        sqlx::query_as("SELECT status, final_content FROM drafts WHERE draft_message_id = $1")
             .bind(&revised)
-            .fetch_one(&app.db.read)
+            .fetch_one(&app.sql)
             .await
             .expect("draft");
     assert_eq!(
@@ -643,7 +655,7 @@ async fn every_signed_in_form_refuses_a_forged_token() {
         let app = &app;
         async move {
             sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(&app.db.read)
+                .fetch_one(&app.sql)
                 .await
                 .expect(sql)
         }
@@ -657,7 +669,7 @@ async fn every_signed_in_form_refuses_a_forged_token() {
         "INSERT INTO user_aliases (user_id, alias, first_seen_at) \
          SELECT id, 'plugin-1', '2026-11-27T00:00:00Z' FROM users WHERE name = 'anna'",
     )
-    .execute(&app.db.write)
+    .execute(&app.sql)
     .await
     .expect("an alias");
     let alias = one("SELECT id FROM user_aliases").await;
@@ -709,7 +721,7 @@ async fn another_users_thread_and_drafts_are_not_found() {
     paste_thread(&app, &anna, "Bob", PASTE).await;
     let draft = pending_draft_id(&app).await;
     let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("thread");
 
@@ -745,7 +757,7 @@ async fn hostile_message_text_is_shown_as_text() {
     )
     .await;
     let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("thread");
     for page in [
@@ -819,7 +831,7 @@ async fn work_in_progress_and_failures_show_on_the_dashboard_and_retry_works() {
     let dashboard = browser.page("/").await;
     assert!(dashboard.contains("refused the API key"), "{dashboard}");
     let job: i64 = sqlx::query_scalar("SELECT id FROM jobs")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("job");
     model.push([draft("Yes, coffee at 10!")]);
@@ -853,7 +865,7 @@ async fn settings_save_names_and_notes_and_manage_tokens() {
     assert_see_other(&response, "/settings");
     let (names, notes): (String, String) =
         sqlx::query_as("SELECT my_names, style_notes FROM users WHERE name = 'anna'")
-            .fetch_one(&app.db.read)
+            .fetch_one(&app.sql)
             .await
             .expect("user");
     assert_eq!(
@@ -890,7 +902,7 @@ async fn settings_save_names_and_notes_and_manage_tokens() {
     };
     assert_eq!(api(token.clone()).await, 200);
     let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE label = 'zapier'")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("token");
     let response = browser
@@ -1013,12 +1025,12 @@ async fn a_foreign_user_gets_404_for_everything_of_another_user() {
     .await;
     app.run_jobs().await;
     let job: i64 = sqlx::query_scalar("SELECT id FROM jobs")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("job");
     let draft = app.insert_draft("anna", "Secret", "anna's draft").await;
     let token: i64 = sqlx::query_scalar("SELECT id FROM api_tokens")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("token");
 

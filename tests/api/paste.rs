@@ -3,7 +3,7 @@
 use reqwest::Response;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, error_body, json_body, spawn_app};
+use crate::helpers::{Flag, TestApp, error_body, json_body, spawn_app};
 
 async fn paste(app: &TestApp, thread: &str, text: &str, format: Option<&str>) -> Response {
     let mut form = vec![
@@ -24,12 +24,15 @@ async fn paste(app: &TestApp, thread: &str, text: &str, format: Option<&str>) ->
 }
 
 async fn stored(app: &TestApp) -> Vec<(String, String, bool, Option<String>)> {
-    sqlx::query_as(
+    let rows: Vec<(String, String, Flag, Option<String>)> = sqlx::query_as(
         "SELECT sender_name, content, is_mine, sent_at FROM messages ORDER BY sort_key, id",
     )
-    .fetch_all(&app.db.read)
+    .fetch_all(&app.sql)
     .await
-    .expect("messages")
+    .expect("messages");
+    rows.into_iter()
+        .map(|(sender, content, Flag(mine), sent_at)| (sender, content, mine, sent_at))
+        .collect()
 }
 
 const LINKEDIN: &str = "Today\r\nBob Baker  9:02 AM\r\nHi Anna, are you open to a chat about the CTO role?\r\nanna  9:15 AM\r\nHi Bob, tell me more.\r\nBob Baker  9:20 AM\r\nIt's a Series A fintech in Berlin. Free on Tuesday?\r\n";
@@ -63,7 +66,7 @@ async fn pasting_the_same_conversation_again_adds_nothing() {
     let app = spawn_app().await;
     json_body(paste(&app, "Bob", LINKEDIN, None).await, 202).await;
     sqlx::query("UPDATE jobs SET state = 'done'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("update");
     let again = json_body(paste(&app, "Bob", LINKEDIN, None).await, 202).await;
@@ -119,7 +122,7 @@ async fn an_empty_paste_or_an_unknown_format_is_refused_by_name() {
 /// The user of these tests appears as "Anna Schmidt" in real copies.
 async fn as_anna_schmidt(app: &TestApp) {
     sqlx::query("UPDATE users SET my_names = '[\"Anna Schmidt\", \"anna\"]' WHERE name = 'anna'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("names");
 }

@@ -91,15 +91,18 @@ async fn both_backends_have_the_same_migrations() {
 async fn sqlite_columns() -> BTreeMap<String, BTreeSet<String>> {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("twin.db").display());
-    let db = draftdesk::db::Db::open(&url)
+    let db = draftdesk::db::Db::open(&url, Default::default())
         .await
         .expect("the database opens");
+    let draftdesk::db::Db::Sqlite { read, .. } = &db else {
+        unreachable!("a sqlite: URL opens SQLite")
+    };
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
            AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND m.name NOT LIKE '%_fts_%'",
     )
-    .fetch_all(&db.read)
+    .fetch_all(read)
     .await
     .expect("the catalogue");
     let mut tables: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -3,11 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use draftdesk::db::Db;
+use draftdesk::db::{Db, PoolSettings};
 use serde_json::json;
 
+use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::{message, user_with_token};
+use crate::helpers::{any_pool, message, user_with_token};
 use crate::process::{BusyLoops, Server, free_port, job_states};
 
 #[tokio::test]
@@ -18,9 +19,13 @@ async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_
         Box::new(draft("Happy to talk.")),
     ));
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("pressure.db").display());
-    let db = Db::open(&url).await.expect("database");
+    let database = TestDatabase::create().await;
+    let url = database.url.clone();
+    let db = Db::open(&url, PoolSettings::default())
+        .await
+        .expect("database");
     let token = user_with_token(&db, "anna").await;
+    let sql = any_pool(&url).await;
     let busy = BusyLoops::start(4);
     let server = Server::start(
         dir.path(),
@@ -69,7 +74,7 @@ async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_
 
     let started = Instant::now();
     loop {
-        let states = job_states(&db).await;
+        let states = job_states(&sql).await;
         if states == vec![("done".to_owned(), 50)] {
             break;
         }
@@ -81,7 +86,7 @@ async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts WHERE status = 'pending'")
-        .fetch_one(&db.read)
+        .fetch_one(&sql)
         .await
         .expect("count");
     assert_eq!(pending, 50);
@@ -100,9 +105,13 @@ async fn a_huge_unreadable_model_answer_is_quoted_only_briefly_in_the_log_and_th
     );
     model.always(Reply::Garbage(Box::leak(body.into_boxed_str())));
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("log.db").display());
-    let db = Db::open(&url).await.expect("database");
+    let database = TestDatabase::create().await;
+    let url = database.url.clone();
+    let db = Db::open(&url, PoolSettings::default())
+        .await
+        .expect("database");
     let token = user_with_token(&db, "anna").await;
+    let sql = any_pool(&url).await;
     let server = Server::start(
         dir.path(),
         free_port(),
@@ -130,7 +139,7 @@ async fn a_huge_unreadable_model_answer_is_quoted_only_briefly_in_the_log_and_th
         let error: Option<String> = sqlx::query_scalar(
             "SELECT last_error FROM jobs WHERE attempts >= 2 AND state = 'queued'",
         )
-        .fetch_optional(&db.read)
+        .fetch_optional(&sql)
         .await
         .expect("the job")
         .flatten();

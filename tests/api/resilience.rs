@@ -64,7 +64,7 @@ async fn five_hundred_concurrent_sends_store_each_message_once() {
     let per_thread: Vec<i64> = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM drafts d WHERE d.thread_id = t.id AND d.status = 'pending') FROM threads t",
     )
-    .fetch_all(&app.db.read)
+    .fetch_all(&app.sql)
     .await
     .expect("drafts");
     assert_eq!(

@@ -3,11 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use draftdesk::db::Db;
+use draftdesk::db::{Db, PoolSettings};
 use serde_json::json;
 
+use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::{message, user_with_token};
+use crate::helpers::{any_pool, message, user_with_token};
 use crate::process::{Server, free_port, job_states};
 
 async fn start_server(
@@ -39,9 +40,13 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         Box::new(draft("Drafted after all.")),
     ));
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("crash.db").display());
-    let db = Db::open(&url).await.expect("database");
+    let database = TestDatabase::create().await;
+    let url = database.url.clone();
+    let db = Db::open(&url, PoolSettings::default())
+        .await
+        .expect("database");
     let token = user_with_token(&db, "anna").await;
+    let sql = any_pool(&url).await;
 
     let port = free_port();
     let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
@@ -50,7 +55,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     assert_eq!(new_messages, vec![1; threads]);
     model.wait_for_requests(6).await;
     server.kill();
-    let running = job_states(&db)
+    let running = job_states(&sql)
         .await
         .into_iter()
         .find(|(s, _)| s == "running");
@@ -62,7 +67,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     server.restart().await;
     let started = Instant::now();
     loop {
-        let states = job_states(&db).await;
+        let states = job_states(&sql).await;
         if states.iter().all(|(state, _)| state == "done") {
             break;
         }
@@ -83,7 +88,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         "SELECT t.name, (SELECT count(*) FROM drafts d WHERE d.thread_id = t.id AND d.status = 'pending') \
          FROM threads t ORDER BY t.name",
     )
-    .fetch_all(&db.read)
+    .fetch_all(&sql)
     .await
     .expect("drafts per thread");
     assert_eq!(per_thread.len(), threads);
@@ -91,14 +96,18 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
         per_thread.iter().all(|(_, pending)| *pending == 1),
         "{per_thread:?}"
     );
-    assert_eq!(db_count(&db, "SELECT count(*) FROM messages").await, 50);
+    assert_eq!(db_count(&sql, "SELECT count(*) FROM messages").await, 50);
     assert_eq!(
-        db_count(&db, "SELECT count(*) FROM agent_runs WHERE outcome IS NULL").await,
+        db_count(
+            &sql,
+            "SELECT count(*) FROM agent_runs WHERE outcome IS NULL"
+        )
+        .await,
         0
     );
     assert!(
         db_count(
-            &db,
+            &sql,
             "SELECT count(*) FROM agent_runs WHERE error LIKE 'interrupted%'"
         )
         .await
@@ -128,9 +137,9 @@ async fn send_threads(server: &Server, token: &str, threads: usize) -> Vec<i64> 
     new_messages
 }
 
-async fn db_count(db: &Db, sql: &str) -> i64 {
+async fn db_count(pool: &sqlx::AnyPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(&db.read)
+        .fetch_one(pool)
         .await
         .expect("count")
 }

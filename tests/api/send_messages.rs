@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{error_body, json_body, message, spawn_app};
+use crate::helpers::{Flag, error_body, json_body, message, spawn_app};
 
 #[tokio::test]
 async fn new_messages_are_stored_and_a_draft_job_is_queued() {
@@ -21,13 +21,17 @@ async fn new_messages_are_stored_and_a_draft_job_is_queued() {
     assert_eq!(body["thread_name"], "Anna Schmidt");
     let job_id = body["job_id"].as_i64().expect("a job id");
 
-    let stored: Vec<(String, String, bool)> = sqlx::query_as(
+    let stored: Vec<(String, String, Flag)> = sqlx::query_as(
         "SELECT m.message_id, m.content, m.is_mine FROM messages m \
          JOIN threads t ON t.id = m.thread_id WHERE t.name = 'Anna Schmidt' ORDER BY m.id",
     )
-    .fetch_all(&app.db.read)
+    .fetch_all(&app.sql)
     .await
     .expect("query");
+    let stored: Vec<(String, String, bool)> = stored
+        .into_iter()
+        .map(|(id, c, Flag(m))| (id, c, m))
+        .collect();
     assert_eq!(
         stored,
         vec![
@@ -35,9 +39,9 @@ async fn new_messages_are_stored_and_a_draft_job_is_queued() {
             ("m2".into(), "Let me check.".into(), true),
         ]
     );
-    let job: (String, String) = sqlx::query_as("SELECT kind, state FROM jobs WHERE id = ?")
+    let job: (String, String) = sqlx::query_as("SELECT kind, state FROM jobs WHERE id = $1")
         .bind(job_id)
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the job exists");
     assert_eq!(job, ("draft".into(), "queued".into()));
@@ -53,7 +57,7 @@ async fn resending_an_unchanged_thread_stores_nothing_and_queues_no_job() {
     let first = json_body(app.send_messages("Bob", thread.clone()).await, 202).await;
     // The first job finished, so a resend that queued anything would show as a new row.
     sqlx::query("UPDATE jobs SET state = 'done'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("update");
 
@@ -80,7 +84,7 @@ async fn a_missing_message_id_is_derived_from_sender_time_and_content() {
     let m = json!({"sender_name": "Bob", "date": "2026-11-24", "time": "10:00", "message_content": "Hi"});
     json_body(app.send_messages("Bob", json!([m.clone()])).await, 202).await;
     let id: String = sqlx::query_scalar("SELECT message_id FROM messages")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("stored");
     assert_eq!(
@@ -104,7 +108,7 @@ async fn a_new_message_supersedes_the_pending_draft_and_queues_drafting() {
     .await;
     let draft = app.insert_draft("anna", "Carla", "Sure, Tuesday?").await;
     sqlx::query("UPDATE jobs SET state = 'done'")
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("update");
 
@@ -160,9 +164,9 @@ async fn messages_during_a_running_job_queue_exactly_one_follow_up() {
     )
     .await;
     let running = first["job_id"].as_i64().expect("a job id");
-    sqlx::query("UPDATE jobs SET state = 'running' WHERE id = ?")
+    sqlx::query("UPDATE jobs SET state = 'running' WHERE id = $1")
         .bind(running)
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("update");
 
@@ -222,7 +226,7 @@ async fn undated_messages_that_open_a_new_thread_stay_before_the_dated_ones() {
     .await;
     let order: Vec<String> =
         sqlx::query_scalar("SELECT content FROM messages ORDER BY sort_key, id")
-            .fetch_all(&app.db.read)
+            .fetch_all(&app.sql)
             .await
             .expect("query");
     assert_eq!(
@@ -231,11 +235,11 @@ async fn undated_messages_that_open_a_new_thread_stay_before_the_dated_ones() {
     );
     // The review card quotes the last dated message, not the undated opening.
     app.run_jobs().await;
-    let user = draftdesk::db::users::find_by_name(&app.db.read, "anna")
+    let user = draftdesk::db::users::find_by_name(app.db.read(), "anna")
         .await
         .expect("query")
         .expect("anna");
-    let (cards, _) = draftdesk::db::activity::review_queue(&app.db.read, user.id, 20, 0)
+    let (cards, _) = draftdesk::db::activity::review_queue(&app.db, user.id, 20, 0)
         .await
         .expect("the review queue");
     assert_eq!(cards[0].answers_content.as_deref(), Some("the last word"));
@@ -268,7 +272,7 @@ async fn lenient_dates_and_times_are_kept_raw_and_ordered_by_time_then_arrival()
     let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT content, raw_date, raw_time, sent_at FROM messages ORDER BY sort_key, id",
     )
-    .fetch_all(&app.db.read)
+    .fetch_all(&app.sql)
     .await
     .expect("query");
     let contents: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
@@ -345,7 +349,7 @@ async fn a_form_post_stores_one_message() {
     let body = json_body(response, 202).await;
     assert_eq!(body["new_messages"], 1);
     let content: String = sqlx::query_scalar("SELECT content FROM messages")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("stored");
     assert_eq!(content, "Sent from a webhook");

@@ -8,14 +8,14 @@ use crate::pages::{Browser, assert_see_other, csrf, signed_in};
 
 async fn stored(app: &TestApp) -> (String, String) {
     sqlx::query_as("SELECT my_names, style_notes FROM users WHERE name = 'anna'")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the user")
 }
 
 async fn user_id(app: &TestApp) -> draftdesk::db::UserId {
     sqlx::query_scalar("SELECT id FROM users WHERE name = 'anna'")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the user")
 }
@@ -70,7 +70,7 @@ async fn save_profile(
 
 /// A revision learns a note while the page is open.
 async fn learn_a_note_meanwhile(app: &TestApp) {
-    db::users::add_style_note(&app.db.write, user_id(app).await, "Never use emojis.")
+    db::users::add_style_note(app.db.write(), user_id(app).await, "Never use emojis.")
         .await
         .expect("note");
 }

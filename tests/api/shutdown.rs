@@ -9,8 +9,9 @@ use draftdesk::llm::LlmConfig;
 use serde_json::json;
 use tokio::sync::oneshot;
 
+use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::{message, user_with_token};
+use crate::helpers::{any_pool, message, user_with_token};
 
 /// Starts a server with one worker; returns its address, token, database and stopper.
 async fn serve_with_one_worker(
@@ -22,11 +23,10 @@ async fn serve_with_one_worker(
     db::Db,
     oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
-    tempfile::TempDir,
+    TestDatabase,
 ) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
-    let mut config = Config::for_database(url);
+    let database = TestDatabase::create().await;
+    let mut config = Config::for_database(database.url.clone());
     config.llm = Some(LlmConfig {
         base_url: model.base_url.clone(),
         api_key: Some("k".to_owned()),
@@ -47,7 +47,7 @@ async fn serve_with_one_worker(
         .await
         .expect("served");
     });
-    (address, token, db, stop, server, dir)
+    (address, token, db, stop, server, database)
 }
 
 async fn send_two_threads(address: &str, token: &str) {
@@ -65,18 +65,16 @@ async fn send_two_threads(address: &str, token: &str) {
     }
 }
 
-/// The server closed its pools when it stopped; look at what it left in the file.
-async fn reopen(dir: &tempfile::TempDir) -> db::Db {
-    db::Db::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
-        .await
-        .expect("the database reopens")
+/// The server closed its pools when it stopped; look at what it left in the database.
+async fn reopen(database: &TestDatabase) -> sqlx::AnyPool {
+    any_pool(&database.url).await
 }
 
-async fn states(db: &db::Db) -> Vec<(String, String, i64)> {
+async fn states(db: &sqlx::AnyPool) -> Vec<(String, String, i64)> {
     sqlx::query_as(
         "SELECT t.name, j.state, j.attempts FROM jobs j JOIN threads t ON t.id = j.thread_id ORDER BY j.id",
     )
-    .fetch_all(&db.read)
+    .fetch_all(db)
     .await
     .expect("jobs")
 }
@@ -105,7 +103,7 @@ async fn stopping_lets_the_running_job_finish_and_leaves_the_rest_queued() {
         ]
     );
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts WHERE status = 'pending'")
-        .fetch_one(&db.read)
+        .fetch_one(&db)
         .await
         .expect("count");
     assert_eq!(pending, 1);
@@ -135,7 +133,7 @@ async fn a_job_still_running_after_the_grace_period_is_queued_again() {
         ]
     );
     let interrupted: (String, String) = sqlx::query_as("SELECT outcome, error FROM agent_runs")
-        .fetch_one(&db.read)
+        .fetch_one(&db)
         .await
         .expect("the run");
     assert_eq!(interrupted.0, "failed");

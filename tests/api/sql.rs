@@ -10,59 +10,53 @@
 //! The same text serves PostgreSQL (`documentation/postgres.md`): with
 //! `DRAFTDESK_TEST_POSTGRES_URL` set, every statement is prepared on a migrated
 //! PostgreSQL database too, except those listed in `SQLITE_ONLY`, which must fail there.
+//! A statement whose text differs per backend is written as the arms of a
+//! `match … { Backend::Sqlite => "…", Backend::Postgres => "…" }`: each arm is prepared
+//! on its own backend only.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sqlx::Executor;
 
-/// Statements put together at run time, by file, with the tests that run every form.
-const DYNAMIC: &[(&str, usize, &str)] = &[(
-    "src/db/jobs.rs",
-    1,
-    "the claim's subquery differs for queued and abandoned jobs: jobs::tests, \
-     tests/api/fair_queue.rs and tests/api/restart.rs run both",
-)];
-
-/// Statements that do not prepare on PostgreSQL, by file and a fragment of their text
-/// that no other statement of the file has, with why. Each has (or, for a test of
-/// SQLite itself, needs no) PostgreSQL twin; `documentation/postgres.md` lists the
-/// twins. Every other statement is shared: the same text runs on both backends.
-///
-/// Two more statements differ on PostgreSQL without failing to prepare there, so they
-/// are not listed: `jobs::claim` (run-time SQL, see `DYNAMIC`) takes `FOR UPDATE SKIP
-/// LOCKED`, and `jobs::retry_later`'s first `SELECT` takes `FOR UPDATE`.
-const SQLITE_ONLY: &[(&str, &str, &str)] = &[
+/// Statements put together at run time or chosen per backend (the call names a
+/// variable), by file, with the tests that run every form.
+const DYNAMIC: &[(&str, usize, &str)] = &[
     (
         "src/db/activity.rs",
-        "json_each(",
-        "json_each is SQLite's; PostgreSQL reads the ids with json_array_elements_text",
-    ),
-    (
-        "src/db/messages.rs",
-        "json_each(",
-        "json_each is SQLite's; PostgreSQL reads the ids with json_array_elements_text",
-    ),
-    (
-        "src/db/search.rs",
-        "approved_fts MATCH",
-        "FTS5 MATCH and bm25; PostgreSQL searches a tsvector column with @@ and ts_rank",
-    ),
-    (
-        "src/db/search.rs",
-        "messages_fts MATCH",
-        "FTS5 MATCH and bm25; PostgreSQL searches a tsvector column with @@ and ts_rank",
+        1,
+        "the review cards' quotes read a JSON list of thread ids, in each backend's words: \
+         the dashboard tests run it on both backends",
     ),
     (
         "src/db/jobs.rs",
-        "max(attempts - 1, 0)",
-        "SQLite's two-argument max; PostgreSQL's is GREATEST",
+        3,
+        "the claim's subquery differs for queued and abandoned jobs and per backend: \
+         jobs::tests, tests/api/fair_queue.rs and tests/api/restart.rs run both; \
+         release and retry_later choose between the backend arms checked here",
+    ),
+    (
+        "src/db/messages.rs",
+        1,
+        "the resend check chooses between the backend arms checked here",
+    ),
+    (
+        "src/db/search.rs",
+        2,
+        "both searches choose between the backend arms checked here",
     ),
     (
         "src/db/users.rs",
-        "instr(lower(style_notes)",
-        "char(10) and instr are SQLite's; PostgreSQL's are chr(10) and strpos",
+        1,
+        "adding a style note chooses between the backend arms checked here",
     ),
+];
+
+/// Statements outside the backend arms that do not prepare on PostgreSQL, by file and a
+/// fragment of their text that no other statement of the file has, with why: unit tests
+/// of SQLite itself. Every other statement outside the arms is shared: the same text runs
+/// on both backends.
+const SQLITE_ONLY: &[(&str, &str, &str)] = &[
     (
         "src/db/ids.rs",
         "typeof(",
@@ -77,6 +71,21 @@ const SQLITE_ONLY: &[(&str, &str, &str)] = &[
         "src/db/time.rs",
         "strftime(",
         "a unit test against SQLite's default timestamp expression (strftime is SQLite's)",
+    ),
+];
+
+/// Statements outside the backend arms that run only on PostgreSQL (on code paths
+/// only it takes), by file and a fragment of their text, with why.
+const POSTGRES_ONLY: &[(&str, &str, &str)] = &[
+    (
+        "src/db/mod.rs",
+        "pg_advisory_xact_lock",
+        "instances take turns with advisory locks; SQLite's single writer needs none",
+    ),
+    (
+        "src/db/mod.rs",
+        "SHOW server_version",
+        "the server's version is checked at start",
     ),
 ];
 
@@ -103,6 +112,8 @@ struct Statement {
     file: String,
     at: String,
     sql: String,
+    /// The backend of a `Backend::… =>` arm; `None` for a shared statement.
+    only: Option<&'static str>,
 }
 
 fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -218,6 +229,29 @@ fn statements(file: &str, source: &str) -> (Vec<Statement>, usize) {
                 file: file.to_owned(),
                 at: format!("{file}:{line}"),
                 sql,
+                only: None,
+            });
+        }
+    }
+    for (arm, backend) in [
+        ("Backend::Sqlite =>", "sqlite"),
+        ("Backend::Postgres =>", "postgres"),
+    ] {
+        for (at, _) in source.match_indices(arm) {
+            let rest = source[at + arm.len()..].trim_start();
+            let rest = rest.strip_prefix('{').unwrap_or(rest).trim_start();
+            let Some((sql, _)) = rest
+                .starts_with('"')
+                .then(|| string_literal(rest))
+                .flatten()
+            else {
+                continue;
+            };
+            found.push(Statement {
+                file: file.to_owned(),
+                at: format!("{file}:{}", source[..at].lines().count()),
+                sql,
+                only: Some(backend),
             });
         }
     }
@@ -239,7 +273,15 @@ fn every_statement() -> (Vec<Statement>, BTreeMap<String, usize>) {
             .unwrap_or(path)
             .display()
             .to_string();
-        let (found, dynamic) = statements(&file, &source);
+        let (mut found, dynamic) = statements(&file, &source);
+        for statement in &mut found {
+            if POSTGRES_ONLY
+                .iter()
+                .any(|(f, fragment, _)| file == *f && statement.sql.contains(fragment))
+            {
+                statement.only = Some("postgres");
+            }
+        }
         if dynamic > 0 {
             dynamic_by_file.insert(file.clone(), dynamic);
         }
@@ -253,17 +295,24 @@ async fn every_sql_statement_prepares_against_the_migrated_schema() {
     let (found, dynamic_by_file) = every_statement();
     // Checked here too, so that a stale entry shows without a PostgreSQL server.
     each_sqlite_only_entry_names_one_statement(&found);
+    for backend in ["sqlite", "postgres"] {
+        let arms = found.iter().filter(|s| s.only == Some(backend)).count();
+        assert!(arms >= 7, "only {arms} {backend} arms found");
+    }
 
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("sql.db").display());
-    let db = draftdesk::db::Db::open(&url)
+    let db = draftdesk::db::Db::open(&url, Default::default())
         .await
         .expect("the database opens");
-    let mut conn = db.read.acquire().await.expect("a connection");
+    let draftdesk::db::Db::Sqlite { read, .. } = &db else {
+        unreachable!("a sqlite: URL opens SQLite")
+    };
+    let mut conn = read.acquire().await.expect("a connection");
 
     let mut checked = 0;
     let mut failures = Vec::new();
-    for statement in found {
+    for statement in found.iter().filter(|s| s.only != Some("postgres")) {
         checked += 1;
         if let Err(error) = (&mut *conn).prepare(statement.sql.as_str()).await {
             failures.push(format!("{}: {error}\n    {}", statement.at, statement.sql));
@@ -312,7 +361,7 @@ async fn every_shared_sql_statement_prepares_on_postgres() {
     let mut names_checked = false;
     if migrated.is_ok() {
         let mut conn = fresh.pool.acquire().await.expect("a connection");
-        for statement in &found {
+        for statement in found.iter().filter(|s| s.only != Some("sqlite")) {
             let prepared = (&mut *conn).prepare(statement.sql.as_str()).await;
             results.push((statement, prepared.map(|_| ()).map_err(|e| e.to_string())));
         }

@@ -48,13 +48,13 @@ async fn a_run_stored_before_the_typed_transcript_shows_every_step_on_the_thread
     )
     .await;
     app.run_jobs().await;
-    sqlx::query("UPDATE agent_runs SET transcript = ?")
+    sqlx::query("UPDATE agent_runs SET transcript = $1")
         .bind(transcript_of_every_kind().to_string())
-        .execute(&app.db.write)
+        .execute(&app.sql)
         .await
         .expect("an old transcript");
     let thread: i64 = sqlx::query_scalar("SELECT id FROM threads")
-        .fetch_one(&app.db.read)
+        .fetch_one(&app.sql)
         .await
         .expect("the thread");
 
@@ -99,10 +99,13 @@ async fn a_database_failure_while_drafting_is_retried_and_named_as_the_databases
     )
     .await;
     // The search tool's table goes missing: its query fails as a database error does.
-    sqlx::query("DROP TABLE approved_fts")
-        .execute(&app.db.write)
-        .await
-        .expect("dropped");
+    sqlx::query(crate::database::per_backend(
+        "DROP TABLE approved_fts",
+        "ALTER TABLE drafts RENAME COLUMN approved_fts TO gone",
+    ))
+    .execute(&app.sql)
+    .await
+    .expect("dropped");
     app.run_jobs().await;
 
     let job = json_body(app.get(&format!("/jobs/{}", sent["job_id"])).await, 200).await;

@@ -94,10 +94,10 @@ async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
         world.wait_for_text("Undo").await;
         world.wait_for_text("No drafts waiting").await;
 
-        let db = draftdesk::db::Db::open(&world.database_url).await.expect("db");
+        let db = crate::support::helpers::any_pool(&world.database_url).await;
         let finals: Vec<(String, Option<String>)> =
             sqlx::query_as("SELECT status, final_content FROM drafts WHERE status IN ('approved', 'rejected') ORDER BY status")
-                .fetch_all(&db.read)
+                .fetch_all(&db)
                 .await
                 .expect("drafts");
         assert_eq!(

@@ -201,11 +201,9 @@ async fn a_page_whose_session_ended_says_so_and_links_to_sign_in_and_back() {
             click(&world, "#thread-drafts textarea[name=feedback]").await;
 
             // The session ends behind the page's back (expired, or signed out elsewhere).
-            let db = draftdesk::db::Db::open(&world.database_url)
-                .await
-                .expect("db");
+            let db = crate::support::helpers::any_pool(&world.database_url).await;
             sqlx::query("DELETE FROM tower_sessions")
-                .execute(&db.write)
+                .execute(&db)
                 .await
                 .expect("sessions deleted");
             world

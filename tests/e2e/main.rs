@@ -12,6 +12,9 @@
 mod support;
 use support::fake_llm;
 
+/// The browser tests run the binary on SQLite.
+pub const BACKEND: support::database::Backend = support::database::Backend::Sqlite;
+
 mod harness;
 mod journeys;
 mod live;

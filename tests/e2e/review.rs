@@ -26,13 +26,8 @@ async fn press(world: &World, keys: &str) {
 }
 
 async fn count(world: &World, sql: &str) -> i64 {
-    let db = draftdesk::db::Db::open(&world.database_url)
-        .await
-        .expect("db");
-    sqlx::query_scalar(sql)
-        .fetch_one(&db.read)
-        .await
-        .expect("count")
+    let db = crate::support::helpers::any_pool(&world.database_url).await;
+    sqlx::query_scalar(sql).fetch_one(&db).await.expect("count")
 }
 
 #[tokio::test]
@@ -265,11 +260,9 @@ async fn three_drafts_are_reviewed_with_the_keyboard_alone() {
                 1
             );
             let rejected: String = {
-                let db = draftdesk::db::Db::open(&world.database_url)
-                    .await
-                    .expect("db");
+                let db = crate::support::helpers::any_pool(&world.database_url).await;
                 sqlx::query_scalar("SELECT content FROM drafts WHERE status = 'rejected'")
-                    .fetch_one(&db.read)
+                    .fetch_one(&db)
                     .await
                     .expect("the rejected draft")
             };

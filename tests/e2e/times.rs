@@ -26,12 +26,10 @@ async fn drafted(world: &World) -> (String, String) {
 
 /// Sets when every draft was made, in the stored format, and loads the dashboard again.
 async fn drafts_made_at(world: &World, at: chrono::DateTime<Utc>) {
-    let db = draftdesk::db::Db::open(&world.database_url)
-        .await
-        .expect("db");
-    sqlx::query("UPDATE drafts SET created_at = ?")
+    let db = crate::support::helpers::any_pool(&world.database_url).await;
+    sqlx::query("UPDATE drafts SET created_at = $1")
         .bind(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .execute(&db.write)
+        .execute(&db)
         .await
         .expect("updated");
     world

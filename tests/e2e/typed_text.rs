@@ -187,11 +187,9 @@ async fn feedback_sent_after_the_session_ended_waits_through_the_sign_in() {
 
             // The session ends; the reviewer sends the feedback anyway and lands on the
             // sign-in page. The feedback must not be forgotten.
-            let db = draftdesk::db::Db::open(&world.database_url)
-                .await
-                .expect("db");
+            let db = crate::support::helpers::any_pool(&world.database_url).await;
             sqlx::query("DELETE FROM tower_sessions")
-                .execute(&db.write)
+                .execute(&db)
                 .await
                 .expect("sessions deleted");
             click(

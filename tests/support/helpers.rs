@@ -14,6 +14,8 @@ use reqwest::Response;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use super::database::TestDatabase;
+
 pub struct TestApp {
     pub address: String,
     pub db: Db,
@@ -25,8 +27,10 @@ pub struct TestApp {
     /// The first user's external id and API token.
     pub user: String,
     pub token: String,
-    /// Holds the database folder until the test ends.
-    _dir: TempDir,
+    /// The same database for what a test checks or sets up directly in SQL.
+    pub sql: sqlx::AnyPool,
+    /// Holds the database until the test ends.
+    _database: TestDatabase,
 }
 
 /// The app with no model configured: the offline drafter writes drafts.
@@ -66,7 +70,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 /// The app as on first run: no user yet.
 pub async fn spawn_app_without_users(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_in(tempfile::tempdir().expect("a temporary folder"), adjust).await
+    spawn_app_on(TestDatabase::create().await, adjust).await
 }
 
 /// The database file the app in `dir` uses (created by the app when missing).
@@ -74,10 +78,15 @@ pub fn database_url(dir: &TempDir) -> String {
     format!("sqlite://{}", dir.path().join("test.db").display())
 }
 
-/// The app on the database in `dir`, which may already hold data; no user is added.
+/// The app on the SQLite database in `dir`, which may already hold data; no user is
+/// added.
 pub async fn spawn_app_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let url = database_url(&dir);
-    let mut config = Config::for_database(url);
+    spawn_app_on(TestDatabase::sqlite(dir), adjust).await
+}
+
+/// The app on `database`, which may already hold data; no user is added.
+pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config::for_database(database.url.clone());
     config.jobs.retry_base = Duration::ZERO;
     adjust(&mut config);
     let app = Application::build(config).await.expect("the app builds");
@@ -94,8 +103,19 @@ pub async fn spawn_app_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> Tes
         setup_token,
         user: String::new(),
         token: String::new(),
-        _dir: dir,
+        sql: any_pool(&database.url).await,
+        _database: database,
     }
+}
+
+/// A pool of sqlx's `Any` driver on `url`, for tests' own SQL on either backend.
+pub async fn any_pool(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(url)
+        .await
+        .expect("the test database")
 }
 
 impl TestApp {
@@ -181,17 +201,17 @@ impl TestApp {
 
     /// Stores a pending draft for a thread (what the agent will do), returning its id.
     pub async fn insert_draft(&self, user: &str, thread: &str, content: &str) -> String {
-        let user = db::users::find_by_name(&self.db.read, user)
+        let user = db::users::find_by_name(self.db.read(), user)
             .await
             .expect("query")
             .expect("user exists");
-        let thread = db::threads::find_by_name(&self.db.read, user.id, thread)
+        let thread = db::threads::find_by_name(self.db.read(), user.id, thread)
             .await
             .expect("query")
             .expect("thread exists");
         let id = format!("draft-{}", uuid_like());
         db::drafts::insert(
-            &self.db.write,
+            self.db.write(),
             &db::drafts::NewDraft {
                 draft_message_id: &id,
                 user_id: user.id,
@@ -224,7 +244,7 @@ impl TestApp {
         sqlx::query_as(
             "SELECT coalesce(outcome, 'running'), reason, error FROM agent_runs ORDER BY id",
         )
-        .fetch_all(&self.db.read)
+        .fetch_all(&self.sql)
         .await
         .expect("runs")
     }
@@ -232,16 +252,16 @@ impl TestApp {
     /// One number from the database.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.db.read)
+            .fetch_one(&self.sql)
             .await
             .expect("count query")
     }
 
     /// The status of a draft, straight from the database.
     pub async fn draft_status(&self, draft_message_id: &str) -> String {
-        sqlx::query_scalar("SELECT status FROM drafts WHERE draft_message_id = ?")
+        sqlx::query_scalar("SELECT status FROM drafts WHERE draft_message_id = $1")
             .bind(draft_message_id)
-            .fetch_one(&self.db.read)
+            .fetch_one(&self.sql)
             .await
             .expect("draft exists")
     }
@@ -255,11 +275,11 @@ fn uuid_like() -> String {
 
 /// Creates a user (display name = name) with an API token; returns the token.
 pub async fn user_with_token(db: &Db, name: &str) -> String {
-    let user = db::users::create(&db.write, name, name, None)
+    let user = db::users::create(db.write(), name, name, None)
         .await
         .expect("user created");
     let token = auth::generate_token();
-    db::tokens::insert(&db.write, user.id, "test", &token.hash, &token.prefix)
+    db::tokens::insert(db.write(), user.id, "test", &token.hash, &token.prefix)
         .await
         .expect("token stored");
     token.secret
@@ -295,4 +315,30 @@ pub async fn error_body(response: Response, status: u16) -> Value {
         "the message is repeated at the top level for old clients"
     );
     error
+}
+
+/// A flag read through the `Any` driver: BOOLEAN on PostgreSQL, 0 or 1 on SQLite (where
+/// `Any` refuses to read a `bool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        ty.kind() == sqlx::any::AnyTypeInfoKind::Bool || ty.kind().is_integer()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef;
+        if value.type_info().kind() == sqlx::any::AnyTypeInfoKind::Bool {
+            <bool as sqlx::Decode<sqlx::Any>>::decode(value).map(Flag)
+        } else {
+            <i64 as sqlx::Decode<sqlx::Any>>::decode(value).map(|n| Flag(n != 0))
+        }
+    }
 }

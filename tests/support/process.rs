@@ -178,9 +178,9 @@ impl Server {
 }
 
 /// How many jobs are in each state, by state.
-pub async fn job_states(db: &draftdesk::db::Db) -> Vec<(String, i64)> {
+pub async fn job_states(sql: &sqlx::AnyPool) -> Vec<(String, i64)> {
     sqlx::query_as("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")
-        .fetch_all(&db.read)
+        .fetch_all(sql)
         .await
         .expect("job states")
 }
