@@ -36,4 +36,5 @@ mod send_messages;
 mod settings;
 mod shutdown;
 mod sql;
+mod startup;
 mod transcript;

@@ -95,5 +95,8 @@ mod settings;
 #[path = "../api/shutdown.rs"]
 mod shutdown;
 #[cfg(postgres_tests)]
+#[path = "../api/startup.rs"]
+mod startup;
+#[cfg(postgres_tests)]
 #[path = "../api/transcript.rs"]
 mod transcript;
