@@ -103,7 +103,7 @@ async fn spawn_instance(url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp 
     let address = format!("http://{}", app.local_addr().expect("a bound address"));
     let db = app.state().db.clone();
     let jobs = app.state().jobs.clone();
-    let setup_token = app.state().setup.get();
+    let setup_token = app.setup_token().map(str::to_owned);
     tokio::spawn(app.serve(std::future::pending()));
     TestApp {
         address,
