@@ -19,11 +19,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::accounts::{Hasher, LoginLimiter, SetupToken};
+use crate::accounts::{self, Hasher, LoginLimiter};
 use crate::agent::Agent;
 use crate::api;
 use crate::config::Config;
-use crate::db;
 use crate::db::Db;
 use crate::db::sessions::SessionStore;
 use crate::error::AppError;
@@ -38,6 +37,9 @@ use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// The first-run setup link's secret, while no user exists (the same for every
+    /// instance on the database).
+    setup_token: Option<String>,
 }
 
 impl Application {
@@ -53,11 +55,7 @@ impl Application {
             config.agent_run_timeout,
         );
         let jobs = JobQueue::new(db.clone(), agent, config.jobs.clone());
-        let setup = if db::users::count(db.read()).await? == 0 {
-            SetupToken::generate()
-        } else {
-            SetupToken::default()
-        };
+        let setup_token = accounts::setup::prepare(&db).await?;
         SessionStore::new(&db).migrate().await?;
         let listener = TcpListener::bind(config.bind_addr).await.map_err(|e| {
             anyhow::anyhow!("BIND_ADDR: could not listen on {}: {e}", config.bind_addr)
@@ -65,13 +63,13 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState {
+                login_limiter: LoginLimiter::new(db.clone(), config.login.clone()),
                 db,
                 jobs,
-                login_limiter: LoginLimiter::new(config.login.clone()),
                 hasher: Hasher::default(),
                 config: Arc::new(config),
-                setup,
             },
+            setup_token,
         })
     }
 
@@ -85,6 +83,11 @@ impl Application {
         &self.state
     }
 
+    /// The first-run setup link's secret, if no account existed when it was built.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
     /// Serves, and runs the job workers, until `shutdown` completes; then lets requests
     /// in flight finish and running jobs finish within the grace period.
     pub async fn serve(
@@ -94,7 +97,7 @@ impl Application {
         let settings = &self.state.config.jobs;
         let workers = (settings.concurrency > 0).then(|| self.state.jobs.start());
         let grace = settings.shutdown_grace;
-        if let (Some(token), Ok(address)) = (self.state.setup.get(), self.listener.local_addr()) {
+        if let (Some(token), Ok(address)) = (&self.setup_token, self.listener.local_addr()) {
             tracing::warn!(
                 "no account exists yet: open http://{address}/setup?token={token} to create the first one"
             );

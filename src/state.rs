@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
-use crate::accounts::{Hasher, LoginLimiter, SetupToken};
+use crate::accounts::{Hasher, LoginLimiter};
 use crate::config::Config;
 use crate::db::Db;
 use crate::jobs::JobQueue;
@@ -16,8 +16,6 @@ pub struct AppState {
     pub db: Db,
     pub jobs: JobQueue,
     pub config: Arc<Config>,
-    /// The first-run setup link's secret, while no user exists.
-    pub setup: SetupToken,
     pub login_limiter: LoginLimiter,
     /// Password hashing, off the async threads.
     pub hasher: Hasher,

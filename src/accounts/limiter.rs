@@ -4,124 +4,99 @@
 //! takes `per_address`, across every name it tries. A success clears that account's
 //! failures only: signing into one's own account does not buy guesses at another's, and
 //! one address's failures do not lock out other people's accounts.
+//!
+//! The failures are rows in the database (`sign_in_failures`), so every instance on one
+//! database counts the same ones and a restart forgets none.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use crate::config::LoginLimits;
+use crate::db::{self, Db, Timestamp};
 
-/// How many names or addresses are remembered before the ones not waiting are forgotten.
-const MAX_KEYS: usize = 10_000;
-
-#[derive(Clone, Debug, Default)]
+/// Counts failed sign-ins in the database, so that every instance on one database
+/// answers the same and a restart forgets nothing.
+#[derive(Clone, Debug)]
 pub struct LoginLimiter {
+    db: Db,
     limits: LoginLimits,
-    failures: Arc<Mutex<Failures>>,
-}
-
-#[derive(Debug, Default)]
-struct Failures {
-    by_account: HashMap<String, Vec<Instant>>,
-    by_address: HashMap<IpAddr, Vec<Instant>>,
 }
 
 impl LoginLimiter {
-    pub fn new(limits: LoginLimits) -> Self {
-        Self {
-            limits,
-            failures: Arc::default(),
-        }
+    pub fn new(db: Db, limits: LoginLimits) -> Self {
+        Self { db, limits }
     }
 
     /// Seconds to wait before trying again, if this account or this address must wait.
-    pub fn wait(&self, account: &str, ip: IpAddr) -> Option<u64> {
-        let window = self.limits.window;
-        let mut failures = self.lock();
-        let by_account = wait_for(
-            &mut failures.by_account,
-            &account_key(account),
-            self.limits.per_account,
-            window,
-        );
-        let by_address = wait_for(
-            &mut failures.by_address,
-            &address_key(ip),
-            self.limits.per_address,
-            window,
-        );
-        by_account.max(by_address)
+    pub async fn wait(&self, account: &str, ip: IpAddr) -> Result<Option<u64>, sqlx::Error> {
+        self.wait_at(account, ip, Timestamp::now()).await
     }
 
-    pub fn failed(&self, account: &str, ip: IpAddr) {
-        let window = self.limits.window;
-        let mut failures = self.lock();
-        record(
-            &mut failures.by_account,
-            account_key(account),
-            self.limits.per_account,
-            window,
-        );
-        record(
-            &mut failures.by_address,
-            address_key(ip),
-            self.limits.per_address,
-            window,
-        );
+    async fn wait_at(
+        &self,
+        account: &str,
+        ip: IpAddr,
+        now: Timestamp,
+    ) -> Result<Option<u64>, sqlx::Error> {
+        // The failure that makes the limit, counting back from the newest: once it is
+        // older than the window, there are fewer than the limit in it.
+        let (by_account, by_address) = db::sign_in_failures::nth_newest_since(
+            self.db.read(),
+            &account_key(account),
+            nth(self.limits.per_account),
+            &address_key(ip).to_string(),
+            nth(self.limits.per_address),
+            self.window_start(now),
+        )
+        .await?;
+        let wait = |limiting: Option<Timestamp>| {
+            limiting.map(|at| {
+                let age = (now.as_datetime() - at.as_datetime())
+                    .to_std()
+                    .unwrap_or_default();
+                self.limits.window.saturating_sub(age).as_secs().max(1)
+            })
+        };
+        Ok(wait(by_account).max(wait(by_address)))
+    }
+
+    /// Counts a failure against the account and the address.
+    pub async fn failed(&self, account: &str, ip: IpAddr) -> Result<(), sqlx::Error> {
+        self.failed_at(account, ip, Timestamp::now()).await
+    }
+
+    async fn failed_at(
+        &self,
+        account: &str,
+        ip: IpAddr,
+        now: Timestamp,
+    ) -> Result<(), sqlx::Error> {
+        // Failures older than the window count for nothing: they go as new ones come.
+        db::sign_in_failures::delete_until(self.db.write(), self.window_start(now)).await?;
+        db::sign_in_failures::insert(
+            self.db.write(),
+            &account_key(account),
+            &address_key(ip).to_string(),
+            now,
+        )
+        .await
     }
 
     /// Clears the account's failures; the address keeps its count.
-    pub fn succeeded(&self, account: &str) {
-        self.lock().by_account.remove(&account_key(account));
+    pub async fn succeeded(&self, account: &str) -> Result<(), sqlx::Error> {
+        db::sign_in_failures::clear_account(self.db.write(), &account_key(account)).await
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Failures> {
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Failures at or before this instant are out of the window.
+    fn window_start(&self, now: Timestamp) -> Timestamp {
+        let window = chrono::TimeDelta::from_std(self.limits.window)
+            .unwrap_or_else(|_| chrono::TimeDelta::days(36_500));
+        now.plus(-window)
     }
 }
 
-fn wait_for<K: Hash + Eq + Clone>(
-    map: &mut HashMap<K, Vec<Instant>>,
-    key: &K,
-    limit: usize,
-    window: Duration,
-) -> Option<u64> {
-    let failures = map.get_mut(key)?;
-    failures.retain(|at| at.elapsed() < window);
-    if failures.is_empty() {
-        map.remove(key);
-        return None;
-    }
-    (failures.len() >= limit).then(|| {
-        let oldest = failures.first().map_or(Duration::ZERO, Instant::elapsed);
-        window.saturating_sub(oldest).as_secs().max(1)
-    })
-}
-
-fn record<K: Hash + Eq>(
-    map: &mut HashMap<K, Vec<Instant>>,
-    key: K,
-    limit: usize,
-    window: Duration,
-) {
-    if map.len() >= MAX_KEYS {
-        // Bound the memory many names or addresses can take: forget what has expired,
-        // then, if still too many, the counts that do not hold anyone back yet.
-        map.retain(|_, v| v.iter().any(|at| at.elapsed() < window));
-        if map.len() >= MAX_KEYS {
-            map.retain(|_, v| v.len() >= limit);
-        }
-    }
-    let failures = map.entry(key).or_default();
-    failures.push(Instant::now());
-    if failures.len() > limit {
-        let extra = failures.len() - limit;
-        failures.drain(..extra);
-    }
+/// Which failure, counting back from the newest (0), is the `limit`-th.
+fn nth(limit: usize) -> i64 {
+    i64::try_from(limit.max(1) - 1).unwrap_or(i64::MAX)
 }
 
 /// Names are counted as typed, trimmed and case-folded, whether or not an account has it
@@ -143,37 +118,141 @@ fn address_key(ip: IpAddr) -> IpAddr {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
-    fn limiter() -> LoginLimiter {
-        LoginLimiter::new(LoginLimits {
-            per_account: 3,
-            per_address: 5,
-            window: Duration::from_secs(60),
-        })
+    async fn limiter() -> (LoginLimiter, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("limits.db").display());
+        let db = Db::open(&url, db::PoolSettings::default())
+            .await
+            .expect("the database opens");
+        let limiter = LoginLimiter::new(
+            db,
+            LoginLimits {
+                per_account: 3,
+                per_address: 5,
+                window: Duration::from_secs(60),
+            },
+        );
+        (limiter, dir)
     }
 
-    #[test]
-    fn an_account_waits_after_its_failures_from_any_address() {
-        let limiter = limiter();
+    fn at(seconds: i64) -> Timestamp {
+        let start: Timestamp = "2026-11-24T09:00:00.000Z".parse().expect("a timestamp");
+        start.plus(chrono::TimeDelta::seconds(seconds))
+    }
+
+    async fn rows(limiter: &LoginLimiter) -> i64 {
+        db::on!(limiter.db.read(), |c| sqlx::query_scalar(
+            "SELECT count(*) FROM sign_in_failures"
+        )
+        .fetch_one(c)
+        .await)
+        .expect("counted")
+    }
+
+    #[tokio::test]
+    async fn an_account_waits_after_its_failures_from_any_address() {
+        let (limiter, _dir) = limiter().await;
         for i in 0..3u8 {
-            assert_eq!(limiter.wait("Bob", IpAddr::from([10, 0, 0, i])), None);
-            limiter.failed(" bob ", IpAddr::from([10, 0, 0, i]));
+            let ip = IpAddr::from([10, 0, 0, i]);
+            assert_eq!(limiter.wait_at("Bob", ip, at(0)).await.expect("read"), None);
+            limiter
+                .failed_at(" bob ", ip, at(0))
+                .await
+                .expect("recorded");
         }
-        assert!(limiter.wait("BOB", IpAddr::from([10, 9, 9, 9])).is_some());
-        assert_eq!(limiter.wait("anna", IpAddr::from([10, 0, 0, 0])), None);
+        let elsewhere = IpAddr::from([10, 9, 9, 9]);
+        assert_eq!(
+            limiter
+                .wait_at("BOB", elsewhere, at(20))
+                .await
+                .expect("read"),
+            Some(40),
+            "until the oldest of the three leaves the window"
+        );
+        assert_eq!(
+            limiter
+                .wait_at("anna", IpAddr::from([10, 0, 0, 0]), at(20))
+                .await
+                .expect("read"),
+            None
+        );
+        assert_eq!(
+            limiter
+                .wait_at("bob", elsewhere, at(60))
+                .await
+                .expect("read"),
+            None,
+            "the window has passed"
+        );
     }
 
-    #[test]
-    fn an_address_waits_after_failures_across_names_and_a_success_does_not_clear_it() {
-        let limiter = limiter();
+    #[tokio::test]
+    async fn the_wait_counts_from_the_failure_that_made_the_limit() {
+        let (limiter, _dir) = limiter().await;
+        let ip = IpAddr::from([192, 0, 2, 1]);
+        for second in [0, 10, 20, 30] {
+            limiter
+                .failed_at("bob", ip, at(second))
+                .await
+                .expect("recorded");
+        }
+        // Four failures, three of them needed: the wait ends when the second-oldest
+        // (at 10 s) leaves the window, as when only the newest three were kept.
+        assert_eq!(
+            limiter.wait_at("bob", ip, at(35)).await.expect("read"),
+            Some(35)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_address_waits_after_failures_across_names_and_a_success_does_not_clear_it() {
+        let (limiter, _dir) = limiter().await;
         let ip = IpAddr::from([192, 0, 2, 1]);
         for i in 0..5 {
-            limiter.failed(&format!("name{i}"), ip);
-            limiter.succeeded(&format!("name{i}"));
+            limiter
+                .failed_at(&format!("name{i}"), ip, at(0))
+                .await
+                .expect("recorded");
+            limiter
+                .succeeded(&format!("name{i}"))
+                .await
+                .expect("cleared");
         }
-        assert!(limiter.wait("someone", ip).is_some());
-        assert_eq!(limiter.wait("someone", IpAddr::from([192, 0, 2, 2])), None);
+        assert!(
+            limiter
+                .wait_at("someone", ip, at(1))
+                .await
+                .expect("read")
+                .is_some()
+        );
+        assert_eq!(
+            limiter
+                .wait_at("someone", IpAddr::from([192, 0, 2, 2]), at(1))
+                .await
+                .expect("read"),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn failures_older_than_the_window_are_deleted_as_new_ones_come() {
+        let (limiter, _dir) = limiter().await;
+        let ip = IpAddr::from([192, 0, 2, 1]);
+        limiter.failed_at("bob", ip, at(0)).await.expect("recorded");
+        limiter
+            .failed_at("bob", ip, at(59))
+            .await
+            .expect("recorded");
+        assert_eq!(rows(&limiter).await, 2);
+        limiter
+            .failed_at("anna", ip, at(60))
+            .await
+            .expect("recorded");
+        assert_eq!(rows(&limiter).await, 2, "the failure at 0 s is gone");
     }
 
     #[test]

@@ -6,10 +6,9 @@
 //! that serve every other request.
 
 mod limiter;
-mod setup;
+pub mod setup;
 
 pub use limiter::LoginLimiter;
-pub use setup::SetupToken;
 
 use std::sync::Arc;
 

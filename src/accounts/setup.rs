@@ -1,40 +1,30 @@
 //! The first-run setup link's secret: printed in the log at start while no account
 //! exists, good for creating the first one.
-
-use std::sync::{Arc, Mutex};
+//!
+//! It is kept in the database, not in the process: every instance on one database prints
+//! and accepts the same link, a restart keeps it, and creating the first account (on any
+//! instance) ends it.
 
 use crate::auth::constant_time_eq;
+use crate::db::{self, Db};
 
-/// The one-time secret in the first-run setup link, while no user exists.
-#[derive(Clone, Debug, Default)]
-pub struct SetupToken(Arc<Mutex<Option<String>>>);
+/// The setup token to print at start: `None` once an account exists. The first instance
+/// to start on an empty database makes it; the others read the same one.
+pub async fn prepare(db: &Db) -> Result<Option<String>, sqlx::Error> {
+    db::setup_tokens::ensure(db, &generate()).await
+}
 
-impl SetupToken {
-    /// A fresh token: 128 random bits in hex, unlike an API token so the two are not
-    /// mistaken for each other.
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        Self(Arc::new(Mutex::new(Some(hex::encode(bytes)))))
-    }
+/// Whether `candidate` is the setup token (compared in constant time); `false` when
+/// there is none.
+pub async fn matches(db: &Db, candidate: &str) -> Result<bool, sqlx::Error> {
+    let stored = db::setup_tokens::find(db.read()).await?;
+    Ok(stored.is_some_and(|token| constant_time_eq(token.as_bytes(), candidate.as_bytes())))
+}
 
-    pub fn get(&self) -> Option<String> {
-        self.lock().clone()
-    }
-
-    pub fn matches(&self, candidate: &str) -> bool {
-        self.lock()
-            .as_deref()
-            .is_some_and(|t| constant_time_eq(t.as_bytes(), candidate.as_bytes()))
-    }
-
-    pub fn clear(&self) {
-        *self.lock() = None;
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+/// A fresh token: 128 random bits in hex, unlike an API token so the two are not
+/// mistaken for each other.
+fn generate() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    hex::encode(bytes)
 }

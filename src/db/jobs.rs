@@ -1,5 +1,8 @@
 //! The `jobs` table: durable background work.
 
+use sqlx::PgPool;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+
 use super::{Backend, Db, Exec, LockKey, Tx, on, on_tx};
 
 use super::{DraftId, JobId, ThreadId, Timestamp, UserId};
@@ -110,9 +113,10 @@ pub async fn set_payload(
     .map(|_| ())
 }
 
-/// Queues a job; a revise job names the draft it revises.
+/// Queues a job; a revise job names the draft it revises. The workers of every instance
+/// hear of it when the transaction commits ([`announce`]).
 pub async fn insert(
-    exec: Exec<'_>,
+    tx: &mut Tx,
     kind: JobKind,
     user_id: UserId,
     thread_id: ThreadId,
@@ -120,7 +124,7 @@ pub async fn insert(
     payload: &str,
     now: Timestamp,
 ) -> Result<JobId, sqlx::Error> {
-    on!(exec, |c| sqlx::query_scalar(
+    let id = on!(tx.exec(), |c| sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
                            created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
@@ -133,7 +137,81 @@ pub async fn insert(
     .bind(DEFAULT_MAX_ATTEMPTS)
     .bind(now)
     .fetch_one(c)
-    .await)
+    .await)?;
+    announce(tx.exec()).await?;
+    Ok(id)
+}
+
+/// The PostgreSQL channel on which queued jobs are announced to every instance.
+const QUEUED_CHANNEL: &str = "draftdesk_jobs";
+
+/// Tells the workers of every instance on the database that a job was queued: on
+/// PostgreSQL a `NOTIFY`, delivered when the transaction commits (at once outside one),
+/// which [`QueuedListener`] hears. Nothing on SQLite, whose one process wakes its own
+/// workers (`JobQueue::wake`, which the callers also do on PostgreSQL).
+///
+/// Only for jobs due now: a job queued for later is found by the workers' poll.
+pub async fn announce(exec: Exec<'_>) -> Result<(), sqlx::Error> {
+    if exec.backend() == Backend::Sqlite {
+        return Ok(());
+    }
+    on!(exec, |c| sqlx::query("SELECT pg_notify($1, '')")
+        .bind(QUEUED_CHANNEL)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))
+    .map(|_| ())
+}
+
+/// Hears the jobs announced by any instance on a PostgreSQL database (`LISTEN`), on a
+/// connection of its own, outside the pool that serves requests.
+#[derive(Debug)]
+pub struct QueuedListener {
+    /// One connection, made again whenever it is lost.
+    pool: PgPool,
+    listener: Option<PgListener>,
+}
+
+impl QueuedListener {
+    /// `None` on SQLite: one process owns the database file and wakes its own workers.
+    pub fn new(db: &Db) -> Option<Self> {
+        let Db::Postgres(pool) = db else {
+            return None;
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .acquire_timeout(pool.options().get_acquire_timeout())
+            .connect_lazy_with((*pool.connect_options()).clone());
+        Some(Self {
+            pool,
+            listener: None,
+        })
+    }
+
+    /// Returns when the workers should look for jobs: a job was announced, or the
+    /// listener has just (re)connected and may have missed announcements meanwhile. An
+    /// error means the connection could not be made or was lost; the next call tries
+    /// again.
+    pub async fn next(&mut self) -> Result<(), sqlx::Error> {
+        let Some(listener) = &mut self.listener else {
+            let mut listener = PgListener::connect_with(&self.pool).await?;
+            listener.listen(QUEUED_CHANNEL).await?;
+            self.listener = Some(listener);
+            return Ok(());
+        };
+        // `None`: the connection was lost and made again (notifications sent in between
+        // were not heard).
+        match listener.try_recv().await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                self.listener = None;
+                Err(error)
+            }
+        }
+    }
 }
 
 /// A job of the given user; another user's job is not found.
@@ -418,7 +496,7 @@ pub async fn retry_later(
 }
 
 /// Gives back a job whose worker was stopped before it finished: queued again, this
-/// attempt not counted.
+/// attempt not counted, and announced to the workers of the other instances.
 pub async fn release(db: &Db, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
     let requeue = match db.backend() {
         Backend::Sqlite => {
@@ -439,6 +517,8 @@ pub async fn release(db: &Db, id: JobId, now: Timestamp) -> Result<(), sqlx::Err
         .await
         .map(|done| done.rows_affected()));
     match result {
+        // Queued again: another instance's workers may take it at once.
+        Ok(1) => announce(db.write()).await,
         // A queued follow-up already stands for this thread: it drafts the same or a
         // newer state, so this one has nothing left to do.
         Err(error) if super::is_unique_violation(&error) => on!(db.write(), |c| sqlx::query(

@@ -20,6 +20,8 @@ pub mod jobs;
 pub mod messages;
 pub mod search;
 pub mod sessions;
+pub mod setup_tokens;
+pub mod sign_in_failures;
 pub mod threads;
 mod time;
 pub mod tokens;

@@ -61,7 +61,8 @@ pub async fn create(
 }
 
 /// Creates the first user, only while the table is empty: `None` if a user exists. One
-/// statement on the single writer, so two concurrent calls cannot both insert.
+/// statement on the single writer, so two concurrent calls cannot both insert. The
+/// first-run setup token is removed with it.
 pub async fn create_first(
     db: &Db,
     name: &str,
@@ -84,6 +85,10 @@ pub async fn create_first(
     .bind(password_hash)
     .fetch_optional(c)
     .await)?;
+    if user.is_some() {
+        // The setup link has done its work, for every instance.
+        super::setup_tokens::remove(tx.exec()).await?;
+    }
     tx.commit().await?;
     Ok(user)
 }

@@ -118,7 +118,7 @@ impl JobQueue {
             self.ensure_room(conn, user_id).await?;
         }
         let id = db::jobs::insert(
-            conn.exec(),
+            conn,
             JobKind::Draft,
             user_id,
             thread_id,
@@ -171,7 +171,7 @@ impl JobQueue {
             feedback: feedback.to_owned(),
         };
         let id = db::jobs::insert(
-            conn.exec(),
+            conn,
             JobKind::Revise,
             user_id,
             thread_id,

@@ -189,6 +189,9 @@ impl JobQueue {
         for _ in 0..self.0.settings.concurrency {
             set.spawn(worker(self.clone(), stopped.clone()));
         }
+        if let Some(listener) = db::jobs::QueuedListener::new(&self.0.db) {
+            set.spawn(listen(self.clone(), listener, stopped.clone()));
+        }
         tracing::info!(
             workers = self.0.settings.concurrency,
             offline = self.0.agent.is_offline(),
@@ -257,6 +260,54 @@ async fn worker(queue: JobQueue, mut stop: watch::Receiver<bool>) {
             Err(error) => {
                 tracing::error!(%error, "could not claim a job");
                 tokio::time::sleep(poll).await;
+            }
+        }
+    }
+}
+
+/// Wakes a worker whenever any instance on the database queues a job (PostgreSQL), until
+/// stopped. While the database's notifications cannot be heard, the workers still find
+/// jobs by their poll; the listener keeps trying to connect again.
+async fn listen(
+    queue: JobQueue,
+    mut listener: db::jobs::QueuedListener,
+    mut stop: watch::Receiver<bool>,
+) {
+    const FIRST_RETRY: Duration = Duration::from_secs(1);
+    const LONGEST_RETRY: Duration = Duration::from_secs(30);
+    let mut retry = FIRST_RETRY;
+    let mut failing = false;
+    while !*stop.borrow() {
+        let heard = tokio::select! {
+            heard = listener.next() => heard,
+            _ = stop.changed() => return,
+        };
+        match heard {
+            Ok(()) => {
+                if failing {
+                    tracing::info!("hearing of jobs queued by other instances again");
+                    failing = false;
+                    retry = FIRST_RETRY;
+                }
+                queue.wake();
+            }
+            Err(error) => {
+                if failing {
+                    tracing::debug!(%error, "still not hearing of jobs queued by other instances");
+                } else {
+                    tracing::warn!(
+                        %error,
+                        poll = ?queue.0.settings.poll_interval,
+                        "cannot hear of jobs queued by other instances; the workers look for \
+                         jobs at each poll until the database's notifications are back"
+                    );
+                    failing = true;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(retry) => {}
+                    _ = stop.changed() => return,
+                }
+                retry = (retry * 2).min(LONGEST_RETRY);
             }
         }
     }

@@ -113,7 +113,7 @@ pub async fn login(
         error,
         status,
     };
-    if let Some(seconds) = state.login_limiter.wait(&form.name, ip) {
+    if let Some(seconds) = state.login_limiter.wait(&form.name, ip).await? {
         let message = format!("Too many failed sign-ins. Try again in {seconds} seconds.");
         let mut response = again(message, StatusCode::TOO_MANY_REQUESTS)
             .render(&state, &session, &form_token)
@@ -129,7 +129,7 @@ pub async fn login(
         .await
         .map_err(AppError::from)?;
     let Some(user) = checked else {
-        state.login_limiter.failed(&form.name, ip);
+        state.login_limiter.failed(&form.name, ip).await?;
         return again(
             "That name and password do not match an account.".to_owned(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -137,7 +137,7 @@ pub async fn login(
         .render(&state, &session, &form_token)
         .await;
     };
-    state.login_limiter.succeeded(&form.name);
+    state.login_limiter.succeeded(&form.name).await?;
     sign_in(&session, user.id).await?;
     Ok(see_other(&next))
 }
@@ -215,7 +215,9 @@ pub async fn setup_form(
     Query(query): Query<SetupQuery>,
 ) -> Result<Response, PageError> {
     let token = query.token.unwrap_or_default();
-    if !state.setup.matches(&token) || db::users::count(state.db.read()).await? > 0 {
+    if !accounts::setup::matches(&state.db, &token).await?
+        || db::users::count(state.db.read()).await? > 0
+    {
         return Err(setup_closed());
     }
     let page = SetupPage {
@@ -246,7 +248,9 @@ pub async fn setup(
     Form(form): Form<SetupForm>,
 ) -> Result<Response, PageError> {
     form_token.check(&form.csrf)?;
-    if !state.setup.matches(&form.token) || db::users::count(state.db.read()).await? > 0 {
+    if !accounts::setup::matches(&state.db, &form.token).await?
+        || db::users::count(state.db.read()).await? > 0
+    {
         return Err(setup_closed());
     }
     let problem = if form.password != form.password_again {
@@ -275,8 +279,8 @@ pub async fn setup(
     match created {
         // Another setup request created the first account meanwhile.
         Ok(None) => Err(setup_closed()),
+        // Creating it removed the setup token.
         Ok(Some(user)) => {
-            state.setup.clear();
             sign_in(&session, user.id).await?;
             let welcome = Notice {
                 text: format!(

@@ -20,6 +20,7 @@ mod fair_queue;
 mod hostile;
 mod identity;
 mod injection;
+mod instances;
 mod integrations;
 mod jobs;
 mod migration;

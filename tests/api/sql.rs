@@ -87,6 +87,11 @@ const POSTGRES_ONLY: &[(&str, &str, &str)] = &[
         "SHOW server_version",
         "the server's version is checked at start",
     ),
+    (
+        "src/db/jobs.rs",
+        "pg_notify",
+        "queued jobs are announced to the other instances; SQLite runs one process per file",
+    ),
 ];
 
 /// Where `statement` is in `SQLITE_ONLY`, if it is.

@@ -56,6 +56,9 @@ mod identity;
 #[path = "../api/injection.rs"]
 mod injection;
 #[cfg(postgres_tests)]
+#[path = "../api/instances.rs"]
+mod instances;
+#[cfg(postgres_tests)]
 #[path = "../api/integrations.rs"]
 mod integrations;
 #[cfg(postgres_tests)]

@@ -29,8 +29,11 @@ pub struct TestApp {
     pub token: String,
     /// The same database for what a test checks or sets up directly in SQL.
     pub sql: sqlx::AnyPool,
-    /// Holds the database until the test ends.
-    _database: TestDatabase,
+    /// The app's `DATABASE_URL`.
+    pub database_url: String,
+    /// Holds the database until the test ends (`None` for [`TestApp::another_instance`],
+    /// whose database the first app holds).
+    _database: Option<TestDatabase>,
 }
 
 /// The app with no model configured: the offline drafter writes drafts.
@@ -86,14 +89,21 @@ pub async fn spawn_app_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> Tes
 
 /// The app on `database`, which may already hold data; no user is added.
 pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config::for_database(database.url.clone());
+    let mut app = spawn_instance(&database.url, adjust).await;
+    app._database = Some(database);
+    app
+}
+
+/// An app on the database at `url`, which something else holds.
+async fn spawn_instance(url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config::for_database(url);
     config.jobs.retry_base = Duration::ZERO;
     adjust(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr().expect("a bound address"));
     let db = app.state().db.clone();
     let jobs = app.state().jobs.clone();
-    let setup_token = app.state().setup.get();
+    let setup_token = app.setup_token().map(str::to_owned);
     tokio::spawn(app.serve(std::future::pending()));
     TestApp {
         address,
@@ -103,8 +113,9 @@ pub async fn spawn_app_on(database: TestDatabase, adjust: impl FnOnce(&mut Confi
         setup_token,
         user: String::new(),
         token: String::new(),
-        sql: any_pool(&database.url).await,
-        _database: database,
+        sql: any_pool(url).await,
+        database_url: url.to_owned(),
+        _database: None,
     }
 }
 
@@ -119,6 +130,16 @@ pub async fn any_pool(url: &str) -> sqlx::AnyPool {
 }
 
 impl TestApp {
+    /// A second draftdesk on this app's database, as another instance would run beside
+    /// it, with its configuration adjusted; it knows the same user and token. Keep this
+    /// app alive as long as the other: it holds the database.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut other = spawn_instance(&self.database_url, adjust).await;
+        other.user = self.user.clone();
+        other.token = self.token.clone();
+        other
+    }
+
     /// Creates a user with an API token; returns the token.
     pub async fn add_user(&self, name: &str) -> String {
         user_with_token(&self.db, name).await
