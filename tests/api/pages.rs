@@ -17,6 +17,11 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(app: &TestApp) -> Self {
+        Self::at(&app.address)
+    }
+
+    /// A browser on the server at `address` (`http://host:port`).
+    pub(crate) fn at(address: &str) -> Self {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
@@ -24,7 +29,7 @@ impl Browser {
             .expect("client");
         Self {
             client,
-            base: app.address.clone(),
+            base: address.to_owned(),
         }
     }
 

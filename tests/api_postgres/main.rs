@@ -6,7 +6,8 @@
 //! with the reason: the PostgreSQL half was not run, and is never counted as passed.
 //! Left out here: the tests of SQLite itself (`sql`, `postgres` and `migration`, which
 //! check both schemas and SQLite's upgrade path from `tests/api`) and `cli`, whose
-//! commands are the same on both backends.
+//! commands are the same on both backends. Only here: `instances`, two `draftdesk serve`
+//! processes on one database, one of them killed mid-run (issue 15).
 
 #[cfg(not(postgres_tests))]
 #[test]
@@ -103,3 +104,7 @@ mod startup;
 #[cfg(postgres_tests)]
 #[path = "../api/transcript.rs"]
 mod transcript;
+
+// PostgreSQL only: two `draftdesk serve` processes on one database.
+#[cfg(postgres_tests)]
+mod instances;

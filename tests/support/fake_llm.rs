@@ -33,6 +33,11 @@ pub enum Reply {
     Gated(Arc<Semaphore>, Box<Reply>),
     /// This answer with these extra response headers.
     WithHeaders(Vec<(&'static str, String)>, Box<Reply>),
+    /// The first answer if the request's text contains this string, else the second
+    /// (a script per conversation when many threads draft at once). Only the PostgreSQL
+    /// binary's two-instance test uses it so far.
+    #[allow(dead_code)]
+    IfRequestHas(&'static str, Box<Reply>, Box<Reply>),
     /// Closes the connection without an answer (the handler panics, so the server
     /// drops the connection; the panic message in the output is expected).
     HangUp,
@@ -118,13 +123,14 @@ async fn answer(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    let text = body.to_string();
     lock(&script.requests).push((headers, body));
     script.arrived.notify_waiters();
     let reply = lock(&script.replies)
         .pop_front()
         .or_else(|| lock(&script.fallback).clone());
     match reply {
-        Some(reply) => render(reply).await,
+        Some(reply) => render(reply, &text).await,
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(json!({"error": {"message": "fake model: no scripted reply left"}})),
@@ -133,11 +139,12 @@ async fn answer(
     }
 }
 
-async fn render(mut reply: Reply) -> Response {
+/// The response for `reply` to a request whose JSON text is `request`.
+async fn render(mut reply: Reply, request: &str) -> Response {
     loop {
         match reply {
             Reply::WithHeaders(headers, next) => {
-                let mut response = Box::pin(render(*next)).await;
+                let mut response = Box::pin(render(*next, request)).await;
                 for (name, value) in headers {
                     response
                         .headers_mut()
@@ -148,6 +155,13 @@ async fn render(mut reply: Reply) -> Response {
             Reply::Slow(delay, next) => {
                 tokio::time::sleep(delay).await;
                 reply = *next;
+            }
+            Reply::IfRequestHas(needle, has, lacks) => {
+                reply = if request.contains(needle) {
+                    *has
+                } else {
+                    *lacks
+                };
             }
             Reply::Gated(gate, next) => {
                 gate.acquire().await.expect("gate open").forget();
