@@ -105,6 +105,6 @@ mod startup;
 #[path = "../api/transcript.rs"]
 mod transcript;
 
-// PostgreSQL only: two `draftdesk serve` processes on one database.
+// PostgreSQL only: two `draftdesk serve` processes on one database, one killed mid-run.
 #[cfg(postgres_tests)]
-mod instances;
+mod killed_instance;
