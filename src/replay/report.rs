@@ -104,10 +104,11 @@ pub fn heading(meta: &Meta, found: usize) -> String {
         .map(|p| format!(", drafting instructions from {}", terminal_safe(p, 200)))
         .unwrap_or_default();
     format!(
-        "Replaying {found} of the last {} approved threads of '{}' with {}{prompt}. Nothing is \
-         written to the database.",
-        meta.last,
+        "Replaying the {found} most recently approved thread{} of '{}' (--last {}) with \
+         {}{prompt}. Nothing is written to the database.",
+        plural(found),
         terminal_safe(&meta.user, 100),
+        meta.last,
         terminal_safe(&meta.model, 200)
     )
 }
