@@ -1,15 +1,20 @@
-//! The command line: `serve` (the default), `migrate`, `user add`, `token create|list|revoke`.
+//! The command line: `serve` (the default), `migrate`, `user add`, `token create|list|revoke`,
+//! `replay`.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::accounts;
+use crate::agent::Agent;
 use crate::app::Application;
 use crate::auth;
 use crate::config::{Config, Settings};
 use crate::db::{self, Db, Timestamp, TokenId};
+use crate::llm::{LlmClient, LlmConfig};
+use crate::replay::{self, report};
 
 /// draftdesk: an LLM agent drafts replies to your conversations; you review them.
 #[derive(Debug, Parser)]
@@ -33,6 +38,31 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Re-draft the most recently approved threads with another model and compare the
+    /// replies with the live drafts and the approved ones. Changes nothing.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The model to draft with, as the model server (LLM_BASE_URL) names it.
+    #[arg(long, value_name = "NAME")]
+    pub model: String,
+    /// How many threads to replay: those whose latest approved draft is the most recent.
+    #[arg(long, value_name = "N", default_value = "50", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub last: u32,
+    /// Whose threads, by account name; needed when the database has several users.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// A file whose text replaces the drafting instructions (src/agent/prompts/draft.md).
+    #[arg(long, value_name = "PATH")]
+    pub prompt_file: Option<PathBuf>,
+    /// Also write the comparison to this file as a self-contained HTML page.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// How many threads are re-drafted at once.
+    #[arg(long, value_name = "N", default_value = "2", value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub concurrency: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +125,95 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::open(&config.database_url, config.database_pool).await?;
             token(&db, command).await
         }
+        Command::Replay(args) => run_replay(&config, args).await,
     }
+}
+
+/// `draftdesk replay`: everything is checked before the first model call; the report
+/// is printed thread by thread as the replays finish.
+async fn run_replay(config: &Config, args: ReplayArgs) -> anyhow::Result<()> {
+    let Some(live) = &config.llm else {
+        bail!(
+            "replay needs a model server, and none is configured: set OPENROUTER_API_KEY \
+             (or LLM_API_KEY, with LLM_BASE_URL for another OpenAI-compatible server). \
+             Without a key draftdesk drafts with the offline drafter, which is not a model"
+        );
+    };
+    let model = args.model.trim();
+    if model.is_empty() {
+        bail!("--model must name a model, such as openai/gpt-4o-mini");
+    }
+    let prompt = match &args.prompt_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--prompt-file: could not read {}", path.display()))?;
+            if text.trim().is_empty() {
+                bail!("--prompt-file: {} is empty", path.display());
+            }
+            Some(text)
+        }
+        None => None,
+    };
+    // Made now, so that a report that cannot be written is known before the model runs.
+    let out = match &args.out {
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .with_context(|| format!("--out: could not create {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let db = Db::open_read_only(&config.database_url, config.database_pool).await?;
+    let user = replay::choose_user(&db, args.user.as_deref()).await?;
+    let cases = replay::select(&db, &user, args.last).await?;
+
+    let llm = LlmClient::new(&LlmConfig {
+        model: model.to_owned(),
+        ..live.clone()
+    })?;
+    let mut agent = Agent::new(
+        Some(llm),
+        db.clone(),
+        config.agent_max_iterations,
+        config.agent_run_timeout,
+    );
+    if let Some(prompt) = prompt {
+        agent = agent.with_draft_prompt(prompt);
+    }
+    let meta = report::Meta {
+        user: user.name.clone(),
+        model: model.to_owned(),
+        last: args.last,
+        prompt_file: args.prompt_file.as_ref().map(|p| p.display().to_string()),
+        started_at: Timestamp::now(),
+    };
+    say(&report::heading(&meta, cases.len()))?;
+    let mut printed = Ok(());
+    let replayed = replay::run(
+        &agent,
+        &user,
+        cases,
+        usize::try_from(args.concurrency).unwrap_or(1),
+        |index, r| {
+            if printed.is_ok() {
+                printed = say(&report::line(index, r));
+            }
+        },
+    )
+    .await;
+    printed?;
+    db.close().await;
+    let totals = report::Totals::of(&replayed);
+    say(&totals.summary())?;
+    if let (Some(mut file), Some(path)) = (out, &args.out) {
+        let page = report::html(&meta, &replayed).context("could not render the report")?;
+        file.write_all(page.as_bytes())
+            .with_context(|| format!("--out: could not write {}", path.display()))?;
+        say(&format!("The report is in {}", path.display()))?;
+    }
+    if totals.threads > 0 && totals.drafted + totals.no_reply == 0 {
+        bail!("no thread could be replayed; the lines above say why");
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

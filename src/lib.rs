@@ -32,6 +32,8 @@ pub mod logging;
 pub mod net;
 /// The conversation paste parser.
 pub mod paste;
+/// `draftdesk replay`: re-drafting approved threads with another model, to compare.
+pub mod replay;
 /// Feedback, approve and reject.
 pub mod review;
 /// The HTTP server loop: connection limit and header-read timeout.

@@ -27,15 +27,17 @@ const MAX_MESSAGES: usize = 100;
 /// How much of one message the agent sees.
 const MAX_MESSAGE_CHARS: usize = 4_000;
 
-/// The first two messages of a run: the system prompt and the task.
+/// The first two messages of a run: the system prompt and the task. `draft_prompt`
+/// replaces the drafting instructions of `prompts/draft.md` when given.
 pub fn opening_messages(
     task: &Task<'_>,
     examples: &[ApprovedExample],
+    draft_prompt: Option<&str>,
 ) -> Vec<ChatCompletionRequestMessage> {
-    let prompt = if task.revision.is_some() {
-        REVISE_PROMPT
-    } else {
-        DRAFT_PROMPT
+    let prompt = match (&task.revision, draft_prompt) {
+        (Some(_), _) => REVISE_PROMPT,
+        (None, Some(prompt)) => prompt,
+        (None, None) => DRAFT_PROMPT,
     };
     let names = task.user.my_names.join(", ");
     let notes = if task.user.style_notes.trim().is_empty() {

@@ -16,8 +16,11 @@ pub use transcript::TranscriptEntry;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use crate::db::Db;
 use crate::db::messages::Message;
+pub use crate::db::search::AsOf;
 use crate::db::threads::Thread;
 use crate::db::users::User;
 use crate::llm::LlmClient;
@@ -37,6 +40,10 @@ pub struct Task<'a> {
     /// The reviewer asked for a reply after a run decided none was needed ("Draft
     /// anyway"): the run must end with a draft.
     pub reply_requested: bool,
+    /// Set when re-drafting an old thread (`draftdesk replay`): the look-ups see the
+    /// user's other conversations and approved replies as they were then. `None` for a
+    /// live run, which sees everything.
+    pub as_of: Option<AsOf>,
 }
 
 /// A draft to revise and the reviewer's feedback.
@@ -86,6 +93,8 @@ pub struct Agent {
     max_iterations: u32,
     /// How long one run may take in all (`AGENT_RUN_TIMEOUT_SECS`).
     run_timeout: Duration,
+    /// Instructions that replace `prompts/draft.md` (`draftdesk replay --prompt-file`).
+    draft_prompt: Option<Arc<str>>,
 }
 
 impl Agent {
@@ -97,7 +106,16 @@ impl Agent {
             db,
             max_iterations,
             run_timeout,
+            draft_prompt: None,
         }
+    }
+
+    /// This agent with `prompt` in place of the drafting instructions of
+    /// `prompts/draft.md` (the user's name and style notes are still added after them).
+    /// Revisions keep `prompts/revise.md`.
+    pub fn with_draft_prompt(mut self, prompt: impl Into<Arc<str>>) -> Self {
+        self.draft_prompt = Some(prompt.into());
+        self
     }
 
     /// When a run that starts now must be over: pass it to [`Agent::run`] and, for the

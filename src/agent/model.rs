@@ -58,8 +58,9 @@ impl Agent {
         deadline: tokio::time::Instant,
         record: &mut Record,
     ) -> Result<Decision, AgentError> {
-        let examples = db::search::recent_approved(self.db.read(), task.user.id, 3).await?;
-        let mut messages = context::opening_messages(task, &examples);
+        let examples =
+            db::search::recent_approved(self.db.read(), task.user.id, 3, task.as_of).await?;
+        let mut messages = context::opening_messages(task, &examples, self.draft_prompt.as_deref());
         let tools = tools::definitions(!task.reply_requested);
         let mut sent = 0;
         for turn in 0..self.max_iterations {

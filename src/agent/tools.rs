@@ -218,8 +218,10 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
     };
     let user = task.user.id;
     let thread = task.thread.id;
-    let approved = db::search::approved(db.read(), user, thread, &fts, SEARCH_APPROVED).await?;
-    let exchanges = db::search::exchanges(db.read(), user, thread, &fts, SEARCH_EXCHANGES).await?;
+    let approved =
+        db::search::approved(db.read(), user, thread, &fts, SEARCH_APPROVED, task.as_of).await?;
+    let exchanges =
+        db::search::exchanges(db.read(), user, thread, &fts, SEARCH_EXCHANGES, task.as_of).await?;
     if approved.is_empty() && exchanges.is_empty() {
         return Ok(format!(
             "No similar messages found for \"{}\".",
@@ -268,7 +270,17 @@ async fn read_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sql
             data(name)
         ));
     };
-    let messages = db::messages::list_thread(db.read(), thread.id).await?;
+    let mut messages = db::messages::list_thread(db.read(), thread.id).await?;
+    if let Some(as_of) = task.as_of {
+        // A replay sees the conversation as it was then.
+        messages.retain(|m| m.id <= as_of.newest_message);
+        if messages.is_empty() {
+            return Ok(format!(
+                "error: the user has no conversation named \"{}\"",
+                data(name)
+            ));
+        }
+    }
     Ok(format!(
         "Conversation \"{}\":\n{}",
         data(&thread.name),

@@ -140,6 +140,23 @@ pub async fn finish(
     .map(|_| ())
 }
 
+/// The model a run used and its snapshot, without the transcript.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunModel {
+    pub model: String,
+    pub snapshot_message: Option<MessageId>,
+}
+
+/// The model and snapshot of a run.
+pub async fn model_of(exec: Exec<'_>, run_id: RunId) -> Result<Option<RunModel>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(
+        "SELECT model, snapshot_message FROM agent_runs WHERE id = $1"
+    )
+    .bind(run_id)
+    .fetch_optional(c)
+    .await)
+}
+
 /// A thread's runs, oldest first.
 pub async fn list_thread(
     exec: Exec<'_>,

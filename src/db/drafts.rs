@@ -207,3 +207,24 @@ pub async fn undo_reject(
     .map(|done| done.rows_affected()))?;
     Ok(result == 1)
 }
+
+/// The user's threads with an approved draft, each by its latest approved draft, the
+/// most recently approved first; at most `limit`.
+pub async fn latest_approved_per_thread(
+    exec: Exec<'_>,
+    user_id: UserId,
+    limit: i64,
+) -> Result<Vec<Draft>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM drafts d \
+         WHERE d.user_id = $1 AND d.status = 'approved' \
+           AND NOT EXISTS (SELECT 1 FROM drafts later \
+                           WHERE later.thread_id = d.thread_id AND later.status = 'approved' \
+                             AND (later.decided_at, later.id) > (d.decided_at, d.id)) \
+         ORDER BY d.decided_at DESC, d.id DESC LIMIT $2"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await)
+}

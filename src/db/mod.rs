@@ -219,6 +219,13 @@ pub enum OpenError {
     Newer(i64),
     #[error("could not apply the database migrations: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+    #[error("there is no database at {0}")]
+    Missing(String),
+    #[error(
+        "the database lacks migration {0}: run `draftdesk migrate` first (this command opens \
+         the database read-only and changes nothing)"
+    )]
+    Behind(i64),
 }
 
 impl From<sqlx::migrate::MigrateError> for OpenError {
@@ -271,8 +278,70 @@ impl Db {
         Ok(Self::Sqlite { read, write })
     }
 
+    /// Opens the database at `url` for reading only, as it is: nothing is created or
+    /// migrated, and every connection refuses to write (SQLite opens the file read-only;
+    /// PostgreSQL sessions default to read-only transactions). A database that lacks a
+    /// migration this draftdesk knows, or has one it does not, is refused.
+    pub async fn open_read_only(url: &str, pool: PoolSettings) -> Result<Self, OpenError> {
+        let db = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Self::Postgres(Self::connect_postgres(url, pool, true).await?)
+        } else if url.starts_with("sqlite:") {
+            let options = sqlite_options(url)?;
+            let file = options.get_filename();
+            if !file.exists() {
+                return Err(OpenError::Missing(file.display().to_string()));
+            }
+            // No journal mode is set: that could write. A WAL database stays WAL.
+            let options = SqliteConnectOptions::new()
+                .filename(file)
+                .read_only(true)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let read = SqlitePoolOptions::new()
+                .max_connections(pool.max_connections.max(1))
+                .acquire_timeout(pool.acquire_timeout)
+                .connect_with(options)
+                .await?;
+            Self::Sqlite {
+                write: read.clone(),
+                read,
+            }
+        } else {
+            return Self::open(url, pool).await;
+        };
+        let migrator = match db.backend() {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        // The connection was made above, so a failure here is the migrations' table
+        // missing: a database never migrated.
+        let applied = applied_migrations(db.read()).await.unwrap_or_default();
+        if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+            return Err(OpenError::Newer(*newer));
+        }
+        if let Some(missing) = known.iter().find(|v| !applied.contains(v)) {
+            return Err(OpenError::Behind(*missing));
+        }
+        Ok(db)
+    }
+
     async fn open_postgres(url: &str, pool: PoolSettings) -> Result<Self, OpenError> {
-        let options = PgConnectOptions::from_str(url).map_err(|e| {
+        let pg = Self::connect_postgres(url, pool, false).await?;
+        // The migrator holds an advisory lock while it runs: instances that start
+        // together apply each migration once.
+        sqlx::migrate!("./migrations/postgres").run(&pg).await?;
+        Ok(Self::Postgres(pg))
+    }
+
+    /// A pool on the PostgreSQL server at `url`, checked to answer and to be new enough;
+    /// with `read_only`, every transaction of its sessions is read-only.
+    async fn connect_postgres(
+        url: &str,
+        pool: PoolSettings,
+        read_only: bool,
+    ) -> Result<PgPool, OpenError> {
+        let mut options = PgConnectOptions::from_str(url).map_err(|e| {
             OpenError::Url(format!(
                 "'{}' is not a valid PostgreSQL URL: {e}",
                 redact(url)
@@ -306,15 +375,14 @@ impl Db {
             return Err(OpenError::TooOld { found });
         }
         sqlx::Connection::close(first).await?;
-        let pg = PgPoolOptions::new()
+        if read_only {
+            options = options.options([("default_transaction_read_only", "on")]);
+        }
+        Ok(PgPoolOptions::new()
             .max_connections(pool.max_connections.max(2))
             .acquire_timeout(pool.acquire_timeout)
             .connect_with(options)
-            .await?;
-        // The migrator holds an advisory lock while it runs: instances that start
-        // together apply each migration once.
-        sqlx::migrate!("./migrations/postgres").run(&pg).await?;
-        Ok(Self::Postgres(pg))
+            .await?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -367,6 +435,16 @@ impl Db {
             Self::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// The versions of the migrations applied to the database (none when it has never been
+/// migrated).
+async fn applied_migrations(exec: Exec<'_>) -> Result<Vec<i64>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_scalar(
+        "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version"
+    )
+    .fetch_all(c)
+    .await)
 }
 
 /// The URL with its password replaced, for messages.

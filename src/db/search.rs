@@ -3,7 +3,17 @@
 
 use super::{Backend, Exec, on};
 
-use super::{ThreadId, UserId};
+use super::{MessageId, ThreadId, Timestamp, UserId};
+
+/// How far back a look-up sees: the user's data as it was at some moment, for a run
+/// that re-drafts an old thread (`draftdesk replay`). A live run sees everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    /// The newest message that existed then (message ids are the arrival order).
+    pub newest_message: MessageId,
+    /// Replies approved before this instant.
+    pub approved_before: Timestamp,
+}
 
 /// A reply the user approved before.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -40,6 +50,7 @@ pub async fn approved(
     exclude_thread: ThreadId,
     query: &str,
     limit: i64,
+    as_of: Option<AsOf>,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
     let sql = match exec.backend() {
         Backend::Sqlite => {
@@ -48,6 +59,7 @@ pub async fn approved(
              JOIN drafts d ON d.id = f.rowid \
              JOIN threads t ON t.id = d.thread_id \
              WHERE approved_fts MATCH $1 AND d.user_id = $2 AND d.thread_id <> $3 \
+               AND ($5 IS NULL OR d.decided_at < $5) \
              ORDER BY bm25(approved_fts) LIMIT $4"
         }
         // `approved_fts` is set only while a draft is approved; ts_rank is higher for a
@@ -58,6 +70,7 @@ pub async fn approved(
              JOIN threads t ON t.id = d.thread_id \
              WHERE d.approved_fts @@ websearch_to_tsquery('draftdesk', $1) \
                AND d.user_id = $2 AND d.thread_id <> $3 \
+               AND ($5::text IS NULL OR d.decided_at < $5) \
              ORDER BY ts_rank(d.approved_fts, websearch_to_tsquery('draftdesk', $1)) DESC, \
                       d.id DESC \
              LIMIT $4"
@@ -68,6 +81,7 @@ pub async fn approved(
         .bind(user_id)
         .bind(exclude_thread)
         .bind(limit)
+        .bind(as_of.map(|a| a.approved_before))
         .fetch_all(c)
         .await)
 }
@@ -80,6 +94,7 @@ pub async fn exchanges(
     exclude_thread: ThreadId,
     query: &str,
     limit: i64,
+    as_of: Option<AsOf>,
 ) -> Result<Vec<PastExchange>, sqlx::Error> {
     // On PostgreSQL the rank is ts_rank negated, so that lower is better on both.
     let sql = match exec.backend() {
@@ -89,12 +104,14 @@ pub async fn exchanges(
                       (SELECT r.content FROM messages r \
                        WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
                          AND (r.sort_key, r.id) > (m.sort_key, m.id) \
+                         AND ($5 IS NULL OR r.id <= $5) \
                        ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
                       bm25(messages_fts) AS rank \
                FROM messages_fts \
                JOIN messages m ON m.id = messages_fts.rowid \
                JOIN threads t ON t.id = m.thread_id \
                WHERE messages_fts MATCH $1 AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
+                 AND ($5 IS NULL OR m.id <= $5) \
                ORDER BY rank LIMIT 50) AS found \
              ORDER BY reply IS NULL, rank LIMIT $4"
         }
@@ -104,11 +121,13 @@ pub async fn exchanges(
                       (SELECT r.content FROM messages r \
                        WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
                          AND (r.sort_key, r.id) > (m.sort_key, m.id) \
+                         AND ($5::bigint IS NULL OR r.id <= $5) \
                        ORDER BY r.sort_key, r.id LIMIT 1) AS reply, \
                       -ts_rank(m.fts, websearch_to_tsquery('draftdesk', $1)) AS rank \
                FROM messages m \
                JOIN threads t ON t.id = m.thread_id \
                WHERE m.fts @@ websearch_to_tsquery('draftdesk', $1) AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
+                 AND ($5::bigint IS NULL OR m.id <= $5) \
                ORDER BY rank LIMIT 50) AS found \
              ORDER BY reply IS NULL, rank LIMIT $4"
         }
@@ -118,24 +137,29 @@ pub async fn exchanges(
         .bind(user_id)
         .bind(exclude_thread)
         .bind(limit)
+        .bind(as_of.map(|a| a.newest_message))
         .fetch_all(c)
         .await)
 }
 
-/// The user's most recently approved replies anywhere, newest first.
+/// The user's most recently approved replies anywhere (approved before `as_of`, if
+/// given), newest first.
 pub async fn recent_approved(
     exec: Exec<'_>,
     user_id: UserId,
     limit: i64,
+    as_of: Option<AsOf>,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
     on!(exec, |c| sqlx::query_as(
         "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
          FROM drafts d JOIN threads t ON t.id = d.thread_id \
          WHERE d.user_id = $1 AND d.status = 'approved' \
+           AND (CAST($3 AS TEXT) IS NULL OR d.decided_at < $3) \
          ORDER BY d.decided_at DESC, d.id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
+    .bind(as_of.map(|a| a.approved_before))
     .fetch_all(c)
     .await)
 }

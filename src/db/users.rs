@@ -112,6 +112,16 @@ pub async fn find_by_name(exec: Exec<'_>, name: &str) -> Result<Option<User>, sq
     .await)
 }
 
+/// The names of the first `limit` users, oldest account first.
+pub async fn names(exec: Exec<'_>, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    on!(exec, |c| sqlx::query_scalar(
+        "SELECT name FROM users ORDER BY id LIMIT $1"
+    )
+    .bind(limit)
+    .fetch_all(c)
+    .await)
+}
+
 /// Finds a user by their row id.
 pub async fn find(exec: Exec<'_>, id: UserId) -> Result<Option<User>, sqlx::Error> {
     on!(exec, |c| sqlx::query_as(&format!(

@@ -20,6 +20,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
         messages: &messages,
         revision: None,
         reply_requested: payload.reply_requested,
+        as_of: None,
     };
     let report = queue.agent().run(&task, queue.agent().deadline()).await;
     store(queue, claimed, report, started, None).await

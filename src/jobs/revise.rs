@@ -38,6 +38,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
             feedback: &payload.feedback,
         }),
         reply_requested: false,
+        as_of: None,
     };
     let deadline = agent.deadline();
     let mut report = agent.run(&task, deadline).await;

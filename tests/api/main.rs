@@ -30,6 +30,7 @@ mod pages;
 mod paste;
 mod postgres;
 mod pressure;
+mod replay;
 mod resilience;
 mod restart;
 mod security;

@@ -159,6 +159,7 @@ async fn upgrading_keeps_every_message_id_draft_link_and_the_search_index() {
         draftdesk::db::ThreadId::new(2),
         &query,
         5,
+        None,
     )
     .await
     .expect("the agent's search");

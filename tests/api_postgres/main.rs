@@ -81,6 +81,9 @@ mod paste;
 #[path = "../api/pressure.rs"]
 mod pressure;
 #[cfg(postgres_tests)]
+#[path = "../api/replay.rs"]
+mod replay;
+#[cfg(postgres_tests)]
 #[path = "../api/resilience.rs"]
 mod resilience;
 #[cfg(postgres_tests)]

@@ -34,8 +34,8 @@ pub enum Reply {
     /// This answer with these extra response headers.
     WithHeaders(Vec<(&'static str, String)>, Box<Reply>),
     /// The first answer if the request's text contains this string, else the second
-    /// (a script per conversation when many threads draft at once). Only the PostgreSQL
-    /// binary's two-instance test uses it so far.
+    /// (a script per conversation when many threads draft at once). The two-instance
+    /// test and the replay tests use it; the browser tests do not.
     #[allow(dead_code)]
     IfRequestHas(&'static str, Box<Reply>, Box<Reply>),
     /// Closes the connection without an answer (the handler panics, so the server
