@@ -40,6 +40,8 @@ pub mod review;
 pub mod server;
 /// What every handler can reach.
 pub mod state;
+/// "How it is going": what became of the drafts, week by week and per model.
+pub mod stats;
 /// Lenient date and time labels.
 pub mod timestamp;
 /// The HTML pages.

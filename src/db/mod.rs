@@ -22,6 +22,7 @@ pub mod search;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod sign_in_failures;
+pub mod stats;
 pub mod threads;
 mod time;
 pub mod tokens;

@@ -1,4 +1,4 @@
-//! The HTML pages: sign-in and setup, dashboard, threads, settings.
+//! The HTML pages: sign-in and setup, dashboard, threads, how it is going, settings.
 //!
 //! Pages use a session cookie (tower-sessions, SQLite store); every state-changing form
 //! carries a CSRF token tied to the session. A successful form post answers `303 See
@@ -11,6 +11,7 @@ mod dashboard;
 mod drafts;
 mod form_token;
 mod settings;
+mod stats;
 mod threads;
 mod trace;
 
@@ -59,6 +60,8 @@ pub fn router() -> Router<AppState> {
             post(threads::remove_message),
         )
         .route("/runs/{id}/dismiss", post(drafts::dismiss_no_reply))
+        .route("/stats", get(stats::show))
+        .route("/stats.csv", get(stats::csv))
         .route("/settings", get(settings::show))
         .route("/settings/profile", post(settings::save_profile))
         .route("/settings/tokens", post(settings::create_token))

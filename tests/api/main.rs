@@ -39,4 +39,5 @@ mod settings;
 mod shutdown;
 mod sql;
 mod startup;
+mod stats;
 mod transcript;

@@ -105,6 +105,9 @@ mod shutdown;
 #[path = "../api/startup.rs"]
 mod startup;
 #[cfg(postgres_tests)]
+#[path = "../api/stats.rs"]
+mod stats;
+#[cfg(postgres_tests)]
 #[path = "../api/transcript.rs"]
 mod transcript;
 
