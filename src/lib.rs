@@ -30,6 +30,8 @@ pub mod llm;
 pub mod logging;
 /// Who the client is, behind trusted proxies or not.
 pub mod net;
+/// Style notes: the versioned list, feedback's reach, and what edits teach.
+pub mod notes;
 /// The conversation paste parser.
 pub mod paste;
 /// `draftdesk replay`: re-drafting approved threads with another model, to compare.

@@ -9,8 +9,8 @@ pub const MAX_LABEL: usize = 100;
 pub const MAX_CONTENT: usize = 100_000;
 /// Feedback on a draft (also the most that queued feedback on one draft may add up to).
 pub const MAX_FEEDBACK: usize = 10_000;
-/// A user's style notes.
-pub const MAX_STYLE_NOTES: usize = 10_000;
+/// One style note.
+pub const MAX_NOTE: usize = 1_000;
 /// An account's name (the API's `user_id`).
 pub const MAX_ACCOUNT_NAME: usize = 100;
 /// One of the names a user appears under in conversations.

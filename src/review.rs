@@ -4,7 +4,8 @@ use crate::db::drafts::{Draft, DraftStatus};
 use crate::db::users::User;
 use crate::db::{self, Db, JobId, RunId, ThreadId, Timestamp};
 use crate::error::AppError;
-use crate::jobs::{EnqueueError, JobQueue, RetryError};
+use crate::jobs::{EnqueueError, FeedbackPiece, JobQueue, RetryError};
+use crate::notes::{self, Reach};
 
 /// Why a review action was not done. The API and the pages each say it their own way
 /// (the API names ids; the pages do not).
@@ -90,18 +91,25 @@ async fn pending_draft(
 pub use crate::limits::MAX_FEEDBACK;
 
 /// Queues a revision of a pending draft from the reviewer's feedback, or adds the
-/// feedback to the revision already queued for it; returns the job id.
+/// feedback to the revision already queued for it; returns the job id. `reach` says
+/// whether the feedback is for this draft only, becomes a note for this contact or for
+/// every draft, or is left to the model to judge (`notes::Reach`).
 pub async fn give_feedback(
     jobs: &JobQueue,
     user: &User,
     draft_message_id: &str,
     feedback: &str,
+    reach: Reach,
 ) -> Result<JobId, ReviewError> {
     let mut tx = jobs.db().begin().await?;
     let draft = pending_draft(&mut tx, user, draft_message_id).await?;
     let now = Timestamp::now();
+    let piece = FeedbackPiece {
+        feedback: feedback.to_owned(),
+        reach,
+    };
     let job_id = jobs
-        .enqueue_revise(&mut tx, user.id, draft.thread_id, draft.id, feedback, now)
+        .enqueue_revise(&mut tx, user.id, draft.thread_id, draft.id, &[piece], now)
         .await?;
     tx.commit().await?;
     jobs.wake();
@@ -154,6 +162,10 @@ async fn decide(
     };
     let now = Timestamp::now();
     db::drafts::decide(tx.exec(), draft.id, status, final_content.as_deref(), now).await?;
+    if let Some(text) = &final_content {
+        // An edited approval teaches: the difference is kept, and may make a proposal.
+        notes::edits::record(&mut tx, user.id, &draft, text, now).await?;
+    }
     tx.commit().await?;
     draft.status = status;
     draft.final_content = final_content;

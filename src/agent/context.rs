@@ -17,10 +17,12 @@ use serde_json::json;
 use super::Task;
 use crate::db::messages::Message;
 use crate::db::search::ApprovedExample;
+use crate::db::style_notes::StyleNote;
 
 const DRAFT_PROMPT: &str = include_str!("prompts/draft.md");
 const REVISE_PROMPT: &str = include_str!("prompts/revise.md");
 pub const DISTILL_PROMPT: &str = include_str!("prompts/distill.md");
+pub const PHRASE_PROMPT: &str = include_str!("prompts/phrase.md");
 
 /// How many of a thread's newest messages the agent sees.
 const MAX_MESSAGES: usize = 100;
@@ -40,14 +42,10 @@ pub fn opening_messages(
         (None, None) => DRAFT_PROMPT,
     };
     let names = task.user.my_names.join(", ");
-    let notes = if task.user.style_notes.trim().is_empty() {
-        "(none yet)".to_owned()
-    } else {
-        data(task.user.style_notes.trim())
-    };
+    let notes = render_notes(task.notes);
     let system = format!(
         "{prompt}\n## The user\nName: {}\nThey appear in conversations as: {names}\n\n\
-         ## The user's style notes\n{notes}\n",
+         ## The user's style notes\n{notes}",
         data(&task.user.display_name)
     );
 
@@ -87,6 +85,28 @@ pub fn opening_messages(
         ChatCompletionRequestSystemMessage::from(system).into(),
         ChatCompletionRequestUserMessage::from(user).into(),
     ]
+}
+
+/// The style notes as the system prompt lists them: the "always" ones, then those for
+/// this conversation only.
+fn render_notes(notes: &[StyleNote]) -> String {
+    let line = |n: &StyleNote| format!("- {}\n", data(n.text.trim()));
+    let always: String = notes
+        .iter()
+        .filter(|n| n.thread_id.is_none())
+        .map(line)
+        .collect();
+    let here: String = notes
+        .iter()
+        .filter(|n| n.thread_id.is_some())
+        .map(line)
+        .collect();
+    match (always.is_empty(), here.is_empty()) {
+        (true, true) => "(none yet)\n".to_owned(),
+        (false, true) => always,
+        (true, false) => format!("For this conversation only:\n{here}"),
+        (false, false) => format!("{always}\nFor this conversation only:\n{here}"),
+    }
 }
 
 /// A thread as the agent reads it: a JSON array, one message per line.

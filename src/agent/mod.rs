@@ -21,6 +21,7 @@ use std::sync::Arc;
 use crate::db::Db;
 use crate::db::messages::Message;
 pub use crate::db::search::AsOf;
+use crate::db::style_notes::StyleNote;
 use crate::db::threads::Thread;
 use crate::db::users::User;
 use crate::llm::LlmClient;
@@ -35,6 +36,9 @@ pub struct Task<'a> {
     pub thread: &'a Thread,
     /// The thread in conversation order.
     pub messages: &'a [Message],
+    /// The style notes in force for this thread ("always" ones first), as recorded on
+    /// the run.
+    pub notes: &'a [StyleNote],
     /// Set when revising a draft from feedback.
     pub revision: Option<Revision<'a>>,
     /// The reviewer asked for a reply after a run decided none was needed ("Draft
@@ -51,6 +55,17 @@ pub struct Task<'a> {
 pub struct Revision<'a> {
     pub draft: &'a str,
     pub feedback: &'a str,
+}
+
+/// What asking the model about feedback is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distill {
+    /// Decide whether the feedback states a lasting preference ("let draftdesk decide"),
+    /// and phrase it if so.
+    Judge,
+    /// The reviewer chose to keep it, for every reply or for this contact's: phrase it as
+    /// one short instruction.
+    Phrase { this_contact: bool },
 }
 
 /// How a run ended when it ended well.

@@ -14,7 +14,7 @@ use tokio::time::timeout_at;
 
 use super::tools::{self, DistillTool, Tool};
 use super::transcript::{Purpose, TranscriptEntry};
-use super::{Agent, AgentError, Brain, Decision, RunReport, Task, context, offline};
+use super::{Agent, AgentError, Brain, Decision, Distill, RunReport, Task, context, offline};
 use crate::db;
 use crate::llm::{LlmClient, LlmError};
 
@@ -211,18 +211,23 @@ impl Agent {
         })
     }
 
-    /// Asks the model whether feedback states a lasting style preference; the note to
-    /// keep, if any. The exchange is added to `report`'s transcript. It stops at
-    /// `deadline`, the same as the revision's run.
+    /// Asks the model what feedback teaches: whether it states a lasting preference
+    /// ([`Distill::Judge`]), or how to phrase it as a note the reviewer chose to keep
+    /// ([`Distill::Phrase`]); the note to keep, if any. The exchange is added to
+    /// `report`'s transcript. It stops at `deadline`, the same as the revision's run.
     pub async fn distill(
         &self,
         feedback: &str,
+        mode: Distill,
         report: &mut RunReport,
         deadline: tokio::time::Instant,
     ) -> Result<Option<String>, AgentError> {
         let llm = match &self.brain {
             Brain::Offline => {
-                let note = offline::distill(feedback);
+                let note = match mode {
+                    Distill::Judge => offline::distill(feedback),
+                    Distill::Phrase { .. } => offline::phrase(feedback),
+                };
                 report.transcript.push(TranscriptEntry::Distill {
                     offline: true,
                     feedback: feedback.to_owned(),
@@ -232,10 +237,23 @@ impl Agent {
             }
             Brain::Model(llm) => llm,
         };
+        let (prompt, ask) = match mode {
+            Distill::Judge => (context::DISTILL_PROMPT, ""),
+            Distill::Phrase {
+                this_contact: false,
+            } => (
+                context::PHRASE_PROMPT,
+                "\nThe reviewer keeps this for every reply the user sends.",
+            ),
+            Distill::Phrase { this_contact: true } => (
+                context::PHRASE_PROMPT,
+                "\nThe reviewer keeps this for the replies in this conversation only.",
+            ),
+        };
         let messages: Vec<ChatCompletionRequestMessage> = vec![
-            ChatCompletionRequestSystemMessage::from(context::DISTILL_PROMPT).into(),
+            ChatCompletionRequestSystemMessage::from(prompt).into(),
             ChatCompletionRequestUserMessage::from(format!(
-                "<feedback>\n{}\n</feedback>",
+                "<feedback>\n{}\n</feedback>{ask}",
                 context::data(feedback)
             ))
             .into(),

@@ -185,6 +185,13 @@ pub fn distill(feedback: &str) -> Option<String> {
         .then(|| feedback.trim().chars().take(200).collect())
 }
 
+/// The feedback as a note the reviewer chose to keep: the rules cannot rephrase it, so
+/// it is kept as written (its first 200 characters).
+pub fn phrase(feedback: &str) -> Option<String> {
+    let note: String = feedback.trim().chars().take(200).collect();
+    (!note.is_empty()).then_some(note)
+}
+
 /// Keeps the greeting, the first sentence of the body and the last line (the sign-off).
 fn shorten(text: &str) -> String {
     let paragraphs: Vec<&str> = text

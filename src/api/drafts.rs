@@ -12,6 +12,7 @@ use crate::db::{self, Db, JobId, ThreadId, Timestamp};
 use crate::error::{AppError, ErrorBody};
 use crate::jobs::JobQueue;
 use crate::limits::{MAX_CONTENT, MAX_FEEDBACK, MAX_NAME};
+use crate::notes::{Reach, UnknownReach};
 use crate::review;
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +97,24 @@ pub struct FeedbackBody {
     /// What to change, e.g. "shorter, offer Tuesday".
     #[schema(example = "shorter, offer Tuesday", max_length = 10000)]
     feedback: String,
+    /// How far the feedback reaches beyond this revision: `draft` (this draft only, no
+    /// note), `contact` (a style note for this thread's drafts only), `always` (a style
+    /// note for every draft), or `auto` (the default: the model judges whether it states
+    /// a lasting preference, and if so keeps it as an `always` note).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "auto", pattern = "^(draft|contact|always|auto)$")]
+    reach: Option<String>,
+}
+
+impl FeedbackBody {
+    /// The reach asked for; absent or blank is `auto`.
+    fn reach(&self) -> Result<Reach, AppError> {
+        self.reach
+            .as_deref()
+            .unwrap_or("")
+            .parse()
+            .map_err(|e: UnknownReach| AppError::invalid("reach", e.to_string()))
+    }
 }
 
 /// A revision is queued.
@@ -136,7 +155,8 @@ pub async fn feedback(
     let user = caller.check_user_id(&body.user_id).await?;
     let draft_id = input::required("draft_message_id", &body.draft_message_id, MAX_NAME)?;
     let text = input::required("feedback", &body.feedback, MAX_FEEDBACK)?;
-    let job_id = review::give_feedback(&jobs, user, draft_id, text).await?;
+    let reach = body.reach()?;
+    let job_id = review::give_feedback(&jobs, user, draft_id, text, reach).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(FeedbackAccepted {
@@ -257,8 +277,10 @@ pub async fn approve(
 /// database; the fuzz target calls it.
 #[doc(hidden)]
 pub fn check_json_bodies(body: &[u8]) -> [Result<(), AppError>; 2] {
-    let feedback = input::decode_json::<FeedbackBody>(body)
-        .and_then(|b| input::required("feedback", &b.feedback, MAX_FEEDBACK).map(|_| ()));
+    let feedback = input::decode_json::<FeedbackBody>(body).and_then(|b| {
+        input::required("feedback", &b.feedback, MAX_FEEDBACK)?;
+        b.reach().map(|_| ())
+    });
     let decision = input::decode_json::<DecisionBody>(body).and_then(|b| {
         b.final_content
             .as_deref()

@@ -2,7 +2,7 @@
 
 use super::{Exec, on};
 
-use super::{JobId, MessageId, RunId, ThreadId, Timestamp};
+use super::{JobId, MessageId, NoteId, RunId, ThreadId, Timestamp};
 
 /// Why a run happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -47,10 +47,23 @@ pub struct AgentRun {
     pub error: Option<String>,
     /// A note for the reviewer: a message read like instructions to the assistant.
     pub warning: Option<String>,
+    /// The style notes in force when the run started, a JSON array of their ids (see
+    /// [`AgentRun::style_note_ids`]); `None` for a run from before they were recorded.
+    pub style_note_ids: Option<String>,
 }
 
-/// Records that a run started, with the thread's newest message as its snapshot;
-/// returns the run's id and the snapshot.
+impl AgentRun {
+    /// The ids of the style notes the run was given; `None` when they were not recorded.
+    pub fn style_note_ids(&self) -> Option<Vec<NoteId>> {
+        self.style_note_ids
+            .as_deref()
+            .and_then(|ids| serde_json::from_str(ids).ok())
+    }
+}
+
+/// Records that a run started, with the thread's newest message as its snapshot and the
+/// style notes it is given; returns the run's id and the snapshot.
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     exec: Exec<'_>,
     thread_id: ThreadId,
@@ -58,12 +71,15 @@ pub async fn start(
     trigger: Trigger,
     model: &str,
     offline: bool,
+    style_notes: &[NoteId],
     now: Timestamp,
 ) -> Result<(RunId, Option<MessageId>), sqlx::Error> {
+    let style_note_ids =
+        serde_json::to_string(style_notes).map_err(|e| sqlx::Error::Encode(e.into()))?;
     on!(exec, |c| sqlx::query_as(
         "INSERT INTO agent_runs (thread_id, job_id, trigger, model, offline, snapshot_message, \
-                                 started_at) \
-         VALUES ($1, $2, $3, $4, $5, (SELECT max(id) FROM messages WHERE thread_id = $1), $6) \
+                                 style_note_ids, started_at) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT max(id) FROM messages WHERE thread_id = $1), $6, $7) \
          RETURNING id, snapshot_message",
     )
     .bind(thread_id)
@@ -71,6 +87,7 @@ pub async fn start(
     .bind(trigger)
     .bind(model)
     .bind(offline)
+    .bind(&style_note_ids)
     .bind(now)
     .fetch_one(c)
     .await)
@@ -165,7 +182,7 @@ pub async fn list_thread(
     on!(exec, |c| sqlx::query_as(
         "SELECT id, thread_id, job_id, trigger, model, offline, transcript, prompt_tokens, \
                 completion_tokens, snapshot_message, started_at, finished_at, duration_ms, \
-                outcome, reason, error, warning \
+                outcome, reason, error, warning, style_note_ids \
          FROM agent_runs WHERE thread_id = $1 ORDER BY id",
     )
     .bind(thread_id)

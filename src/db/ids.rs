@@ -92,6 +92,18 @@ row_id!(
     /// A row of `user_aliases`.
     AliasId
 );
+row_id!(
+    /// A row of `style_notes`: one version of a note.
+    NoteId
+);
+row_id!(
+    /// A row of `note_proposals`.
+    ProposalId
+);
+row_id!(
+    /// A row of `draft_edits`.
+    EditId
+);
 
 #[cfg(test)]
 mod tests {

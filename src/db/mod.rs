@@ -14,21 +14,27 @@
 pub mod activity;
 pub mod agent_runs;
 pub mod aliases;
+pub mod draft_edits;
 pub mod drafts;
 mod ids;
 pub mod jobs;
 pub mod messages;
+pub mod note_proposals;
 pub mod search;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod sign_in_failures;
 pub mod stats;
+pub mod style_notes;
 pub mod threads;
 mod time;
 pub mod tokens;
 pub mod users;
 
-pub use ids::{AliasId, DraftId, JobId, MessageId, ParseIdError, RunId, ThreadId, TokenId, UserId};
+pub use ids::{
+    AliasId, DraftId, EditId, JobId, MessageId, NoteId, ParseIdError, ProposalId, RunId, ThreadId,
+    TokenId, UserId,
+};
 pub use time::{ParseTimestampError, Timestamp};
 
 use std::path::Path;

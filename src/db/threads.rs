@@ -65,3 +65,28 @@ pub async fn find_by_name(
     .fetch_optional(c)
     .await)
 }
+
+/// A thread as a choice in a list: its id and name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ThreadChoice {
+    pub id: ThreadId,
+    pub name: String,
+}
+
+/// The user's threads by name, at most `limit` of them (the most recently updated).
+pub async fn choices(
+    exec: Exec<'_>,
+    user_id: UserId,
+    limit: i64,
+) -> Result<Vec<ThreadChoice>, sqlx::Error> {
+    let mut threads: Vec<ThreadChoice> = on!(exec, |c| sqlx::query_as(
+        "SELECT id, name FROM threads WHERE user_id = $1 ORDER BY updated_at DESC, id DESC \
+         LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?;
+    threads.sort_by_key(|t| t.name.to_lowercase());
+    Ok(threads)
+}

@@ -52,14 +52,14 @@ pub async fn find_user(
 ) -> Result<Option<TokenOwner>, sqlx::Error> {
     on!(exec, |c| {
         sqlx::query_as(
-        "SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.display_name, u.my_names, u.style_notes, \
+            "SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.display_name, u.my_names, \
                 u.created_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-    )
-    .bind(token_hash)
-    .fetch_optional(c)
-    .await
+        )
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await
     })
 }
 

@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use super::{Backend, Db, Exec, LockKey, on};
+use super::{Db, Exec, LockKey, on};
 
 use super::{Timestamp, UserId};
 
@@ -13,7 +13,6 @@ pub struct User {
     pub display_name: String,
     #[sqlx(try_from = "String")]
     pub my_names: MyNames,
-    pub style_notes: String,
     pub created_at: Timestamp,
 }
 
@@ -38,7 +37,7 @@ impl std::ops::Deref for MyNames {
     }
 }
 
-const COLUMNS: &str = "id, name, display_name, my_names, style_notes, created_at";
+const COLUMNS: &str = "id, name, display_name, my_names, created_at";
 
 /// Creates a user. "My names" start as the account name and the display name.
 pub async fn create(
@@ -130,50 +129,6 @@ pub async fn find(exec: Exec<'_>, id: UserId) -> Result<Option<User>, sqlx::Erro
     .bind(id)
     .fetch_optional(c)
     .await)
-}
-
-/// Replaces the user's style notes if they are still `seen`, the text the user edited;
-/// false when they changed meanwhile (a note learned from feedback), and nothing is
-/// written.
-pub async fn replace_style_notes(
-    exec: Exec<'_>,
-    id: UserId,
-    seen: &str,
-    notes: &str,
-) -> Result<bool, sqlx::Error> {
-    let result = on!(exec, |c| sqlx::query(
-        "UPDATE users SET style_notes = $1 WHERE id = $2 AND style_notes = $3"
-    )
-    .bind(notes)
-    .bind(id)
-    .bind(seen)
-    .execute(c)
-    .await
-    .map(|done| done.rows_affected()))?;
-    Ok(result == 1)
-}
-
-/// Appends a learned line to the user's style notes unless they already say it.
-pub async fn add_style_note(exec: Exec<'_>, id: UserId, note: &str) -> Result<(), sqlx::Error> {
-    let line = format!("- {note}");
-    let sql = match exec.backend() {
-        Backend::Sqlite => {
-            "UPDATE users SET style_notes = ltrim(style_notes || char(10) || $1, char(10)) \
-             WHERE id = $2 AND instr(lower(style_notes), lower($3)) = 0"
-        }
-        Backend::Postgres => {
-            "UPDATE users SET style_notes = ltrim(style_notes || chr(10) || $1, chr(10)) \
-             WHERE id = $2 AND strpos(lower(style_notes), lower($3)) = 0"
-        }
-    };
-    on!(exec, |c| sqlx::query(sql)
-        .bind(&line)
-        .bind(id)
-        .bind(note)
-        .execute(c)
-        .await
-        .map(|done| done.rows_affected()))
-    .map(|_| ())
 }
 
 /// A user by name with their password hash, for sign-in.

@@ -18,6 +18,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
         user: &user,
         thread: &thread,
         messages: &messages,
+        notes: &claimed.notes,
         revision: None,
         reply_requested: payload.reply_requested,
         as_of: None,

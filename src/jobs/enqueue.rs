@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::JobQueue;
 use crate::db::jobs::JobKind;
 use crate::db::{self, DraftId, JobId, LockKey, ThreadId, Timestamp, UserId};
+use crate::notes::Reach;
 use crate::review::MAX_FEEDBACK;
 
 /// How long a client whose queue is full is asked to wait before trying again.
@@ -52,6 +53,61 @@ pub(crate) struct RevisePayload {
     /// The reviewer's feedback; later feedback given before the revision started is
     /// appended as its own paragraph.
     pub feedback: String,
+    /// Each piece of that feedback with how far it reaches, in the order given. Absent
+    /// from jobs queued before feedback had a reach: see [`RevisePayload::pieces`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pieces: Vec<FeedbackPiece>,
+}
+
+/// One piece of feedback and its reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackPiece {
+    pub feedback: String,
+    #[serde(default)]
+    pub reach: Reach,
+}
+
+impl RevisePayload {
+    /// The pieces of feedback; a job from before reaches is one piece that reaches as
+    /// the model decides, as all feedback did then.
+    pub fn pieces(&self) -> Vec<FeedbackPiece> {
+        if self.pieces.is_empty() {
+            vec![FeedbackPiece {
+                feedback: self.feedback.clone(),
+                reach: Reach::Auto,
+            }]
+        } else {
+            self.pieces.clone()
+        }
+    }
+
+    /// Adds a piece of feedback as its own paragraph, unless the same text is there
+    /// already; returns whether it was added.
+    fn add(&mut self, piece: &FeedbackPiece) -> Result<bool, EnqueueError> {
+        if self
+            .feedback
+            .split("\n\n")
+            .any(|part| part == piece.feedback)
+        {
+            return Ok(false);
+        }
+        let joined = if self.feedback.is_empty() {
+            piece.feedback.clone()
+        } else {
+            format!("{}\n\n{}", self.feedback, piece.feedback)
+        };
+        if joined.chars().count() > MAX_FEEDBACK {
+            return Err(EnqueueError::FeedbackFull {
+                waiting: self.feedback.chars().count(),
+            });
+        }
+        if !self.feedback.is_empty() {
+            self.pieces = self.pieces();
+        }
+        self.pieces.push(piece.clone());
+        self.feedback = joined;
+        Ok(true)
+    }
 }
 
 impl JobQueue {
@@ -130,46 +186,41 @@ impl JobQueue {
         Ok(id)
     }
 
-    /// Queues a revision of a draft from feedback, or adds the feedback to the revision
-    /// already queued for it (feedback sent twice is kept once); returns the job's id.
+    /// Queues a revision of a draft from pieces of feedback with their reach, or adds
+    /// them to the revision already queued for it (feedback sent twice is kept once);
+    /// returns the job's id.
     pub(crate) async fn enqueue_revise(
         &self,
         conn: &mut crate::db::Tx,
         user_id: UserId,
         thread_id: ThreadId,
         draft_id: DraftId,
-        feedback: &str,
+        pieces: &[FeedbackPiece],
         now: Timestamp,
     ) -> Result<JobId, EnqueueError> {
         conn.lock(LockKey::Thread, thread_id.get()).await?;
+        let empty = || RevisePayload {
+            draft_id,
+            feedback: String::new(),
+            pieces: Vec::new(),
+        };
         if let Some((id, payload)) = db::jobs::queued_revise(conn.exec(), draft_id).await? {
             let mut payload =
-                serde_json::from_str::<RevisePayload>(&payload).unwrap_or(RevisePayload {
-                    draft_id,
-                    feedback: String::new(),
-                });
-            if payload.feedback.split("\n\n").any(|part| part == feedback) {
-                return Ok(id);
+                serde_json::from_str::<RevisePayload>(&payload).unwrap_or_else(|_| empty());
+            let mut changed = false;
+            for piece in pieces {
+                changed |= payload.add(piece)?;
             }
-            let joined = if payload.feedback.is_empty() {
-                feedback.to_owned()
-            } else {
-                format!("{}\n\n{feedback}", payload.feedback)
-            };
-            if joined.chars().count() > MAX_FEEDBACK {
-                return Err(EnqueueError::FeedbackFull {
-                    waiting: payload.feedback.chars().count(),
-                });
+            if changed {
+                db::jobs::set_payload(conn.exec(), id, &to_json(&payload), now).await?;
             }
-            payload.feedback = joined;
-            db::jobs::set_payload(conn.exec(), id, &to_json(&payload), now).await?;
             return Ok(id);
         }
         self.ensure_room(conn, user_id).await?;
-        let payload = RevisePayload {
-            draft_id,
-            feedback: feedback.to_owned(),
-        };
+        let mut payload = empty();
+        for piece in pieces {
+            payload.add(piece)?;
+        }
         let id = db::jobs::insert(
             conn,
             JobKind::Revise,
@@ -187,4 +238,47 @@ impl JobQueue {
 fn to_json(payload: &impl Serialize) -> String {
     // The payloads are plain structs of numbers, strings and flags: they always serialise.
     serde_json::to_string(payload).unwrap_or_else(|_| "{}".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(feedback: &str, reach: Reach) -> FeedbackPiece {
+        FeedbackPiece {
+            feedback: feedback.to_owned(),
+            reach,
+        }
+    }
+
+    #[test]
+    fn joined_feedback_keeps_each_pieces_reach_and_old_payloads_still_read() {
+        // A revise job queued before feedback had a reach.
+        let mut payload: RevisePayload =
+            serde_json::from_str(r#"{"draft_id": 3, "feedback": "shorter"}"#).expect("reads");
+        assert_eq!(payload.pieces(), [piece("shorter", Reach::Auto)]);
+        assert!(
+            payload
+                .add(&piece("sign as J.", Reach::Contact))
+                .expect("fits")
+        );
+        assert!(
+            !payload
+                .add(&piece("sign as J.", Reach::Always))
+                .expect("fits"),
+            "the same feedback twice is kept once"
+        );
+        assert_eq!(payload.feedback, "shorter\n\nsign as J.");
+        assert_eq!(
+            payload.pieces,
+            [
+                piece("shorter", Reach::Auto),
+                piece("sign as J.", Reach::Contact)
+            ]
+        );
+        let stored = to_json(&payload);
+        assert!(stored.contains(r#""reach":"contact""#), "{stored}");
+        let again: RevisePayload = serde_json::from_str(&stored).expect("reads");
+        assert_eq!(again.pieces(), payload.pieces);
+    }
 }

@@ -15,6 +15,7 @@ mod revise;
 mod runs;
 mod store;
 
+pub use enqueue::FeedbackPiece;
 pub(crate) use enqueue::{DraftPayload, RevisePayload, Room};
 pub use enqueue::{EnqueueError, QUEUE_FULL_RETRY_AFTER_SECS};
 pub use queue::Workers;
@@ -30,6 +31,7 @@ use crate::agent::{Agent, AgentError};
 use crate::config::JobSettings;
 use crate::db::Db;
 use crate::db::jobs::Job;
+use crate::db::style_notes::StyleNote;
 use crate::db::{JobId, MessageId, RunId};
 use crate::llm::LlmError;
 
@@ -90,6 +92,9 @@ pub(crate) struct Claimed {
     pub run_id: RunId,
     /// The thread's newest message when the job was claimed: what the agent answers.
     pub snapshot: Option<MessageId>,
+    /// The style notes in force when the job was claimed, recorded on the run: what the
+    /// agent is given.
+    pub notes: Vec<StyleNote>,
 }
 
 struct Inner {

@@ -40,6 +40,9 @@ impl JobQueue {
             JobKind::Draft => Trigger::NewMessages,
             JobKind::Revise => Trigger::Feedback,
         };
+        // The notes are read with the run's start, so the run records what it is given.
+        let notes = db::style_notes::in_force(tx.exec(), job.user_id, job.thread_id).await?;
+        let note_ids: Vec<_> = notes.iter().map(|n| n.id).collect();
         let agent = &self.0.agent;
         let (run_id, snapshot) = agent_runs::start(
             tx.exec(),
@@ -48,6 +51,7 @@ impl JobQueue {
             trigger,
             agent.model_name(),
             agent.is_offline(),
+            &note_ids,
             now,
         )
         .await?;
@@ -57,6 +61,7 @@ impl JobQueue {
             job,
             run_id,
             snapshot,
+            notes,
         }))
     }
 

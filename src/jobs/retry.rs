@@ -58,7 +58,7 @@ impl JobQueue {
                     user.id,
                     job.thread_id,
                     payload.draft_id,
-                    &payload.feedback,
+                    &payload.pieces(),
                     now,
                 )
                 .await?

@@ -1,13 +1,14 @@
 //! The revise job: rewrite a pending draft from the reviewer's feedback, and keep what
-//! the feedback teaches about the user's style.
+//! the feedback teaches about the user's style, as far as the reviewer said it reaches.
 
 use std::time::Instant;
 
 use super::store::{RevisionOf, load, snapshot_messages, store};
 use super::{Claimed, JobError, JobQueue, RevisePayload};
-use crate::agent::{Decision, Revision, Task};
+use crate::agent::{Distill, Revision, Task};
 use crate::db;
 use crate::db::drafts::DraftStatus;
+use crate::notes::{self, Reach};
 
 pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobError> {
     let db = queue.db();
@@ -33,6 +34,7 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
         user: &user,
         thread: &thread,
         messages: &messages,
+        notes: &claimed.notes,
         revision: Some(Revision {
             draft: &draft.content,
             feedback: &payload.feedback,
@@ -42,24 +44,34 @@ pub(super) async fn run(queue: &JobQueue, claimed: &Claimed) -> Result<(), JobEr
     };
     let deadline = agent.deadline();
     let mut report = agent.run(&task, deadline).await;
-    let revised = matches!(report.result, Ok(Decision::Draft(_)));
-    let note = if revised {
-        // A failed distillation is recorded in the run's transcript; the revision stands.
-        agent
-            .distill(&payload.feedback, &mut report, deadline)
-            .await
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
+    let mut learned = Vec::new();
+    if report.result.is_ok() {
+        for piece in payload.pieces() {
+            let mode = match piece.reach {
+                Reach::Draft => continue,
+                Reach::Auto => Distill::Judge,
+                Reach::Contact => Distill::Phrase { this_contact: true },
+                Reach::Always => Distill::Phrase {
+                    this_contact: false,
+                },
+            };
+            // A failed distillation is recorded in the run's transcript; the revision
+            // stands, and a note the reviewer chose to keep is kept as they wrote it.
+            let distilled = agent
+                .distill(&piece.feedback, mode, &mut report, deadline)
+                .await
+                .ok()
+                .flatten();
+            if let Some(note) = notes::from_feedback(piece.reach, &piece.feedback, distilled) {
+                learned.push((piece.feedback, note));
+            }
+        }
+    }
     let revision = RevisionOf {
         draft_id: draft.id,
         feedback: &payload.feedback,
+        feedback_on: payload.draft_id,
+        learned: &learned,
     };
-    store(queue, claimed, report, started, Some(revision)).await?;
-    if let Some(note) = note {
-        db::users::add_style_note(db.write(), user.id, &note).await?;
-    }
-    Ok(())
+    store(queue, claimed, report, started, Some(revision)).await
 }

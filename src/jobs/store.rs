@@ -9,6 +9,7 @@ use crate::agent::{Decision, RunReport};
 use crate::db::drafts::NewDraft;
 use crate::db::jobs::Job;
 use crate::db::{self, Db, DraftId, MessageId, ThreadId, Timestamp};
+use crate::notes::{self, Learned};
 
 /// The thread's messages up to the run's snapshot.
 pub(super) async fn snapshot_messages(
@@ -33,10 +34,15 @@ pub(super) async fn load(
         .ok_or_else(|| JobError::Fail("the job's thread no longer exists".to_owned()))
 }
 
-/// What a revision adds to a stored draft.
+/// What a revision adds to a stored draft, and the notes its feedback yields.
 pub(super) struct RevisionOf<'a> {
+    /// The draft revised.
     pub draft_id: DraftId,
     pub feedback: &'a str,
+    /// The draft the feedback was given on (a newer one may have been revised).
+    pub feedback_on: DraftId,
+    /// Each piece of feedback that yields a note, with the note.
+    pub learned: &'a [(String, Learned)],
 }
 
 /// Stores a run's result with the job's completion, in one transaction.
@@ -111,6 +117,22 @@ pub(super) async fn store(
                 .await?;
                 runs::finish(tx.exec(), run_id, &report, started, Ending::Drafted).await?;
             }
+        }
+    }
+    // The reviewer's feedback stands whatever became of its revision (drafted, not
+    // needed, or overtaken by new messages): its notes are kept with the job's end.
+    if let Some(revision) = &revision {
+        for (feedback, note) in revision.learned {
+            notes::keep_learned(
+                tx.exec(),
+                job.user_id,
+                job.thread_id,
+                revision.feedback_on,
+                feedback,
+                note,
+                now,
+            )
+            .await?;
         }
     }
     if !db::jobs::complete(tx.exec(), job.id, job.attempts, now).await? {

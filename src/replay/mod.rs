@@ -21,6 +21,7 @@ use tokio::task::JoinSet;
 
 use crate::agent::{Agent, AgentError, AsOf, Decision, Task};
 use crate::db::messages::Message;
+use crate::db::style_notes::StyleNote;
 use crate::db::threads::Thread;
 use crate::db::users::User;
 use crate::db::{self, Db, DraftId};
@@ -46,6 +47,9 @@ pub struct Case {
     /// Where the replay's look-ups stop; `None` when it is not known which messages
     /// the approved draft answered, and the thread is skipped.
     pub as_of: Option<AsOf>,
+    /// The style notes in force for the thread now (notes keep no history of what was
+    /// in force when the live draft was written).
+    pub notes: Vec<StyleNote>,
 }
 
 /// How a thread's replay ended.
@@ -190,6 +194,7 @@ async fn load_case(
         }
         None => Vec::new(),
     };
+    let notes = db::style_notes::in_force(db.read(), user.id, thread.id).await?;
     let approved_text = approved
         .final_content
         .clone()
@@ -207,6 +212,7 @@ async fn load_case(
             // What was approved before the live model wrote its first draft.
             approved_before: first.created_at,
         }),
+        notes,
     }))
 }
 
@@ -303,6 +309,7 @@ async fn replay_one(agent: &Agent, user: &User, case: &Case) -> (Outcome, i64, i
         revision: None,
         reply_requested: false,
         as_of: Some(as_of),
+        notes: &case.notes,
     };
     let report = agent.run(&task, agent.deadline()).await;
     let outcome = match report.result {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::{Layout, PageError, PageUser};
 use crate::db::activity::{NoReplyItem, ReviewItem, WorkItem};
 use crate::db::{self};
+use crate::notes::{self, ProposalView};
 use crate::state::AppState;
 
 /// Drafts per dashboard page.
@@ -26,6 +27,10 @@ struct DashboardPage {
     working: Vec<WorkItem>,
     failures: Vec<WorkItem>,
     no_replies: Vec<NoReplyItem>,
+    /// Notes proposed from repeated edits, waiting for the user's answer.
+    proposals: Vec<ProposalView>,
+    /// Where answering a proposal comes back to.
+    proposals_return_to: String,
     page: i64,
     pages: i64,
     /// How many drafts wait for review in all.
@@ -103,6 +108,12 @@ pub async fn show(
         working: db::activity::in_progress(db.read(), user.user.id).await?,
         failures: db::activity::failures(db.read(), user.user.id).await?,
         no_replies: db::activity::no_replies(db.read(), user.user.id).await?,
+        proposals: notes::proposals(db, user.user.id).await?,
+        proposals_return_to: if page > 1 {
+            format!("/?page={page}")
+        } else {
+            "/".to_owned()
+        },
         page,
         pages,
         total,

@@ -11,6 +11,7 @@ use super::csrf::CsrfForm;
 use super::{Layout, Notice, PageError, PageUser, safe_next, set_notice};
 use crate::db::{self, drafts::DraftStatus};
 use crate::jobs::EnqueueError;
+use crate::notes::Reach;
 use crate::review::{self, ReviewError};
 use crate::state::AppState;
 
@@ -85,6 +86,8 @@ struct FeedbackPage {
     layout: Layout,
     draft_id: String,
     feedback: String,
+    /// The reach chosen, as the form sends it.
+    reach: String,
     error: String,
     /// The draft that replaced the one the feedback was written for, if any.
     newer_text: Option<String>,
@@ -94,7 +97,32 @@ struct FeedbackPage {
 #[derive(Deserialize)]
 pub struct FeedbackForm {
     feedback: String,
+    /// Absent in a form from an older page: "let draftdesk decide".
+    #[serde(default)]
+    reach: String,
     return_to: Option<String>,
+}
+
+impl FeedbackPage {
+    /// The reach choices, in the order the form offers them: value, label, hint.
+    const REACHES: [(&'static str, &'static str, &'static str); 4] = [
+        ("draft", "This draft only", "revise it; keep no note"),
+        (
+            "contact",
+            "This contact",
+            "also a note for later drafts in this thread only",
+        ),
+        ("always", "Always", "also a note for every draft"),
+        (
+            "auto",
+            "Let draftdesk decide",
+            "a note for every draft if the feedback states a lasting preference",
+        ),
+    ];
+
+    fn chosen(&self, value: &str) -> bool {
+        self.reach == value || (value == "auto" && self.reach.is_empty())
+    }
 }
 
 pub async fn feedback(
@@ -104,9 +132,13 @@ pub async fn feedback(
     CsrfForm(form): CsrfForm<FeedbackForm>,
 ) -> Result<Response, PageError> {
     let text = form.feedback.trim();
-    if text.is_empty() || text.chars().count() > review::MAX_FEEDBACK {
+    let reach = form.reach.parse::<Reach>();
+    if text.is_empty() || text.chars().count() > review::MAX_FEEDBACK || reach.is_err() {
         let error = if text.is_empty() {
             "Write what should change, such as \u{201c}shorter, offer Tuesday\u{201d}."
+        } else if reach.is_err() {
+            "Choose how far the feedback reaches: this draft only, this contact, always, or \
+             let draftdesk decide."
         } else {
             "Feedback must be at most 10,000 characters."
         };
@@ -114,13 +146,15 @@ pub async fn feedback(
             layout: user.layout(&state, "Give feedback").await?,
             draft_id: id,
             feedback: form.feedback,
+            reach: form.reach,
             error: error.to_owned(),
             newer_text: None,
             return_to: safe_next(form.return_to.as_deref()).to_owned(),
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let outcome = review::give_feedback(&state.jobs, &user.user, &id, text).await;
+    let reach = reach.unwrap_or_default();
+    let outcome = review::give_feedback(&state.jobs, &user.user, &id, text, reach).await;
     if let Err(ReviewError::NotPending {
         status: DraftStatus::Superseded,
         thread_id,
@@ -148,18 +182,25 @@ pub async fn feedback(
             layout: user.layout(&state, "Give feedback").await?,
             draft_id,
             feedback: form.feedback,
+            reach: form.reach,
             error: error.to_owned(),
             newer_text,
             return_to: safe_next(form.return_to.as_deref()).to_owned(),
         };
         return Ok((StatusCode::CONFLICT, page).into_response());
     }
-    settle(
-        &user,
-        outcome.map(|_| "Feedback sent. Revising the draft\u{2026}"),
-        form.return_to,
-    )
-    .await
+    let sent = match reach {
+        Reach::Draft => "Feedback sent, for this draft only. Revising the draft\u{2026}",
+        Reach::Contact => {
+            "Feedback sent. Revising the draft\u{2026} It becomes a style note for this \
+             contact's drafts."
+        }
+        Reach::Always => {
+            "Feedback sent. Revising the draft\u{2026} It becomes a style note for every draft."
+        }
+        Reach::Auto => "Feedback sent. Revising the draft\u{2026}",
+    };
+    settle(&user, outcome.map(|_| sent), form.return_to).await
 }
 
 pub async fn retry(

@@ -10,6 +10,7 @@ mod csrf;
 mod dashboard;
 mod drafts;
 mod form_token;
+mod notes;
 mod settings;
 mod stats;
 mod threads;
@@ -64,6 +65,15 @@ pub fn router() -> Router<AppState> {
         .route("/stats.csv", get(stats::csv))
         .route("/settings", get(settings::show))
         .route("/settings/profile", post(settings::save_profile))
+        .route("/settings/notes", post(notes::add))
+        .route("/settings/notes/{id}/edit", post(notes::edit))
+        .route("/settings/notes/{id}/retire", post(notes::retire))
+        .route("/settings/notes/{id}/restore", post(notes::restore))
+        .route("/notes/proposals/{id}/accept", post(notes::accept_proposal))
+        .route(
+            "/notes/proposals/{id}/dismiss",
+            post(notes::dismiss_proposal),
+        )
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route(

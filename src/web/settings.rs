@@ -1,4 +1,6 @@
-//! Settings: the names the user appears under, their style notes, their API tokens.
+//! Settings: the names the user appears under, their style notes (with the notes that
+//! edits suggest), their API tokens and the other ids integrations call them by. The
+//! notes' own forms are handled in `notes.rs`; this file renders the page for both.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,12 +13,17 @@ use super::csrf::{CsrfForm, NoFields};
 use super::{Layout, PageError, PageUser};
 use crate::auth;
 use crate::db::aliases::Alias;
+use crate::db::threads::ThreadChoice;
 use crate::db::tokens::TokenInfo;
-use crate::db::{self, AliasId, Timestamp, TokenId};
-use crate::limits::{self, MAX_STYLE_NOTES as MAX_NOTES};
+use crate::db::{self, AliasId, NoteId, ThreadId, Timestamp, TokenId};
+use crate::limits::{self, MAX_NOTE};
+use crate::notes::{self, NoteView, Overview, ProposalView};
 use crate::state::AppState;
 
 const SESSION_NEW_TOKEN: &str = "new_token";
+
+/// How many threads the "add a note" form offers as contacts (the most recent ones).
+const THREAD_CHOICES: i64 = 500;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "settings.html")]
@@ -24,16 +31,82 @@ struct SettingsPage {
     layout: Layout,
     user_id: String,
     names: String,
-    style_notes: String,
-    /// The notes as stored when the page was made; the form sends them back so that a
-    /// save can tell the user's edit from a note learned meanwhile.
-    style_notes_seen: String,
-    /// Notes learned from feedback while the user edited theirs (a refused save).
-    notes_meanwhile: Option<String>,
+    notes: Overview,
+    proposals: Vec<ProposalView>,
+    threads: Vec<ThreadChoice>,
+    /// A note form sent back with what was typed in it (a refused save).
+    note_form: Option<NoteForm>,
+    /// Why the note form was refused.
+    note_error: Option<String>,
     tokens: Vec<TokenInfo>,
     aliases: Vec<Alias>,
     new_token: Option<String>,
     error: Option<String>,
+}
+
+/// A note form as the user filled it in.
+#[derive(Debug, Clone)]
+pub(super) struct NoteForm {
+    /// The note whose edit box it was (its current version), or `None` for "add a note".
+    pub edit: Option<NoteId>,
+    pub text: String,
+    /// "Add a note" only: the contact chosen, or `None` for "always".
+    pub thread: Option<ThreadId>,
+}
+
+impl SettingsPage {
+    const MAX_NOTE: usize = MAX_NOTE;
+
+    /// Whether the edit box of `note` holds text sent back to the user.
+    fn editing(&self, note: &NoteView) -> bool {
+        self.note_form
+            .as_ref()
+            .is_some_and(|f| f.edit == Some(note.current.id))
+    }
+
+    /// What the edit box of `note` holds.
+    fn edit_text<'a>(&'a self, note: &'a NoteView) -> &'a str {
+        match &self.note_form {
+            Some(form) if form.edit == Some(note.current.id) => &form.text,
+            _ => &note.current.text,
+        }
+    }
+
+    /// What "add a note" holds.
+    fn add_text(&self) -> &str {
+        match &self.note_form {
+            Some(form) if form.edit.is_none() => &form.text,
+            _ => "",
+        }
+    }
+
+    fn add_thread_chosen(&self, id: &ThreadId) -> bool {
+        self.note_form
+            .as_ref()
+            .is_some_and(|f| f.edit.is_none() && f.thread == Some(*id))
+    }
+}
+
+/// What a refused form sends back to the page, and with which status.
+pub(super) struct Shown {
+    pub names: Option<String>,
+    pub note_form: Option<NoteForm>,
+    pub note_error: Option<String>,
+    pub error: Option<String>,
+    pub status: StatusCode,
+}
+
+impl Shown {
+    /// The note section's form again, with why it was not saved.
+    pub(super) fn note(form: NoteForm, error: String, status: StatusCode) -> Self {
+        Self {
+            names: None,
+            note_form: Some(form),
+            note_error: Some(error),
+            error: None,
+            status,
+        }
+    }
 }
 
 pub async fn show(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
@@ -42,52 +115,44 @@ pub async fn show(State(state): State<AppState>, user: PageUser) -> Result<Respo
         .remove(SESSION_NEW_TOKEN)
         .await
         .map_err(|e| PageError::internal(&e))?;
-    let form = Profile {
-        names: user.user.my_names.join("\n"),
-        style_notes: user.user.style_notes.clone(),
-        style_notes_seen: user.user.style_notes.clone(),
-        notes_meanwhile: None,
+    let shown = Shown {
+        names: None,
+        note_form: None,
+        note_error: None,
+        error: None,
+        status: StatusCode::OK,
     };
-    render(&state, &user, form, new_token, None, StatusCode::OK).await
+    render(&state, &user, shown, new_token).await
 }
 
-/// The profile form's contents as shown.
-struct Profile {
-    names: String,
-    style_notes: String,
-    style_notes_seen: String,
-    notes_meanwhile: Option<String>,
-}
-
-async fn render(
+/// The settings page, with what a refused form sent back.
+pub(super) async fn render(
     state: &AppState,
     user: &PageUser,
-    form: Profile,
+    shown: Shown,
     new_token: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
 ) -> Result<Response, PageError> {
+    let db = &state.db;
     let page = SettingsPage {
         layout: user.layout(state, "Settings").await?,
         user_id: user.user.name.clone(),
-        names: form.names,
-        style_notes: form.style_notes,
-        style_notes_seen: form.style_notes_seen,
-        notes_meanwhile: form.notes_meanwhile,
-        tokens: db::tokens::list(state.db.read(), user.user.id).await?,
-        aliases: db::aliases::list(state.db.read(), user.user.id).await?,
+        names: shown.names.unwrap_or_else(|| user.user.my_names.join("\n")),
+        notes: notes::overview(db, user.user.id).await?,
+        proposals: notes::proposals(db, user.user.id).await?,
+        threads: db::threads::choices(db.read(), user.user.id, THREAD_CHOICES).await?,
+        note_form: shown.note_form,
+        note_error: shown.note_error,
+        tokens: db::tokens::list(db.read(), user.user.id).await?,
+        aliases: db::aliases::list(db.read(), user.user.id).await?,
         new_token,
-        error,
+        error: shown.error,
     };
-    Ok((status, page).into_response())
+    Ok((shown.status, page).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct ProfileForm {
     names: String,
-    style_notes: String,
-    /// Absent in a form from an older page: the notes are then written as sent.
-    style_notes_seen: Option<String>,
 }
 
 pub async fn save_profile(
@@ -96,68 +161,17 @@ pub async fn save_profile(
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Result<Response, PageError> {
     let names = limits::my_names(&form.names);
-    let error = if names.is_empty() {
-        Some("Give at least one name you appear under in conversations.".to_owned())
-    } else if form.style_notes.chars().count() > MAX_NOTES {
-        Some(format!(
-            "Style notes must be at most {MAX_NOTES} characters."
-        ))
-    } else {
-        None
-    };
-    let seen = form
-        .style_notes_seen
-        .clone()
-        .unwrap_or_else(|| user.user.style_notes.clone());
-    if let Some(error) = error {
-        let shown = Profile {
-            names: form.names,
-            style_notes: form.style_notes,
-            style_notes_seen: seen,
-            notes_meanwhile: None,
+    if names.is_empty() {
+        let shown = Shown {
+            names: Some(form.names),
+            note_form: None,
+            note_error: None,
+            error: Some("Give at least one name you appear under in conversations.".to_owned()),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
         };
-        return render(
-            &state,
-            &user,
-            shown,
-            None,
-            Some(error),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return render(&state, &user, shown, None).await;
     }
-    // Only what the user changed is written: notes left as they were shown stay as they
-    // are now, with any note a revision learned meanwhile.
-    let notes = form.style_notes.trim();
-    let mut tx = state.db.begin().await?;
-    db::users::set_names(tx.exec(), user.user.id, &names).await?;
-    let edited = notes != seen.trim();
-    if edited && !db::users::replace_style_notes(tx.exec(), user.user.id, &seen, notes).await? {
-        tx.rollback().await?;
-        let current = db::users::find(state.db.read(), user.user.id)
-            .await?
-            .map(|u| u.style_notes)
-            .unwrap_or_default();
-        let shown = Profile {
-            names: form.names,
-            style_notes: form.style_notes,
-            style_notes_seen: current.clone(),
-            notes_meanwhile: Some(current),
-        };
-        let error = "Your style notes changed while you edited them: a note was learned from \
-                     feedback on a draft. Nothing was saved. The notes as they are now are \
-                     shown below yours; merge them into your text and save again.";
-        return render(
-            &state,
-            &user,
-            shown,
-            None,
-            Some(error.to_owned()),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    tx.commit().await?;
+    db::users::set_names(state.db.write(), user.user.id, &names).await?;
     user.notice("Saved.").await?;
     Ok(Redirect::to("/settings").into_response())
 }

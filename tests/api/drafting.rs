@@ -64,10 +64,13 @@ async fn the_model_is_given_the_thread_the_style_notes_and_the_tools() {
     let model = FakeLlm::start().await;
     model.push([draft("ok")]);
     let app = spawn_app_with_model(&model.base_url).await;
-    sqlx::query("UPDATE users SET style_notes = 'Keep replies short. Sign as A.'")
-        .execute(&app.sql)
-        .await
-        .expect("notes");
+    sqlx::query(
+        "INSERT INTO style_notes (user_id, text, source) \
+         SELECT id, 'Keep replies short. Sign as A.', 'settings' FROM users",
+    )
+    .execute(&app.sql)
+    .await
+    .expect("notes");
     json_body(app.send_messages("Anna", question()).await, 202).await;
     app.run_jobs().await;
 
@@ -77,7 +80,7 @@ async fn the_model_is_given_the_thread_the_style_notes_and_the_tools() {
         .as_str()
         .expect("a system prompt");
     assert!(
-        system.contains("Keep replies short. Sign as A."),
+        system.contains("- Keep replies short. Sign as A."),
         "{system}"
     );
     assert!(
@@ -259,11 +262,20 @@ async fn feedback_gives_a_revision_that_supersedes_the_draft_and_teaches_the_sty
         "the current draft is given"
     );
     assert!(revise_request.contains(feedback), "the feedback is given");
-    let notes: String = sqlx::query_scalar("SELECT style_notes FROM users WHERE name = 'anna'")
-        .fetch_one(&app.sql)
-        .await
-        .expect("notes");
-    assert_eq!(notes, "- Never use emojis.");
+    // Left to draftdesk (no reach given), the model judged it lasting: an "always" note.
+    let notes: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT text, source, feedback FROM style_notes WHERE thread_id IS NULL")
+            .fetch_all(&app.sql)
+            .await
+            .expect("notes");
+    assert_eq!(
+        notes,
+        [(
+            "Never use emojis.".to_owned(),
+            "learned".to_owned(),
+            Some(feedback.to_owned())
+        )]
+    );
 }
 
 #[tokio::test]
@@ -726,11 +738,11 @@ async fn offline_feedback_revises_the_draft_and_learns_lasting_preferences() {
         drafts[0]["draft_message_content"],
         "Hi Bob,\n\nThanks for your message.\n\nBest,\nanna"
     );
-    let notes: String = sqlx::query_scalar("SELECT style_notes FROM users")
-        .fetch_one(&app.sql)
+    let notes: Vec<String> = sqlx::query_scalar("SELECT text FROM style_notes")
+        .fetch_all(&app.sql)
         .await
         .expect("notes");
-    assert_eq!(notes, "- Always keep it shorter");
+    assert_eq!(notes, ["Always keep it shorter"]);
 }
 
 #[tokio::test]

@@ -641,7 +641,10 @@ async fn forms_snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL",
         "SELECT count(*) FROM user_aliases WHERE removed_at IS NULL",
         "SELECT count(*) FROM agent_runs WHERE dismissed_at IS NULL",
-        "SELECT length(my_names) + length(style_notes) FROM users",
+        "SELECT length(my_names) FROM users",
+        "SELECT count(*) FROM style_notes WHERE retired_at IS NULL",
+        "SELECT count(*) FROM style_notes",
+        "SELECT count(*) FROM note_proposals WHERE state = 'open'",
     ] {
         all.push(app.count(sql).await);
     }
@@ -678,6 +681,26 @@ async fn every_signed_in_form_refuses_a_forged_token() {
     .await
     .expect("an alias");
     let alias = one("SELECT id FROM user_aliases").await;
+    sqlx::query(
+        "INSERT INTO style_notes (user_id, text, source, retired_at) \
+         SELECT id, 'Short.', 'settings', NULL FROM users WHERE name = 'anna' \
+         UNION ALL SELECT id, 'Formal.', 'settings', '2026-11-27T00:00:00.000Z' FROM users \
+         WHERE name = 'anna'",
+    )
+    .execute(&app.sql)
+    .await
+    .expect("notes");
+    sqlx::query(
+        "INSERT INTO note_proposals (user_id, kind, text, seen, out_of, through_edit_id) \
+         SELECT id, 'greeting', 'Leave out the greeting.', 3, 10, 1 FROM users \
+         WHERE name = 'anna'",
+    )
+    .execute(&app.sql)
+    .await
+    .expect("a proposal");
+    let note = one("SELECT id FROM style_notes WHERE retired_at IS NULL").await;
+    let retired = one("SELECT id FROM style_notes WHERE retired_at IS NOT NULL").await;
+    let proposal = one("SELECT id FROM note_proposals").await;
     let before = forms_snapshot(&app).await;
     let paths = [
         "/logout".to_owned(),
@@ -695,13 +718,19 @@ async fn every_signed_in_form_refuses_a_forged_token() {
         format!("/settings/tokens/{token}/revoke"),
         format!("/settings/aliases/{alias}/remove"),
         format!("/settings/aliases/{alias}/restore"),
+        "/settings/notes".to_owned(),
+        format!("/settings/notes/{note}/edit"),
+        format!("/settings/notes/{note}/retire"),
+        format!("/settings/notes/{retired}/restore"),
+        format!("/notes/proposals/{proposal}/accept"),
+        format!("/notes/proposals/{proposal}/dismiss"),
     ];
     for path in &paths {
         for csrf in [None, Some("forged")] {
             let mut fields = vec![
                 ("feedback", "shorter"),
                 ("names", "mallory"),
-                ("style_notes", "x"),
+                ("text", "x"),
                 ("label", "sneaky"),
                 ("thread_name", "Eve"),
                 ("conversation", "Eve: hi"),
@@ -861,21 +890,31 @@ async fn settings_save_names_and_notes_and_manage_tokens() {
         .submit(
             "/settings",
             "/settings/profile",
-            &[
-                ("names", "anna\nAnna S."),
-                ("style_notes", "Short and warm."),
-            ],
+            &[("names", "anna\nAnna S.")],
         )
         .await;
     assert_see_other(&response, "/settings");
-    let (names, notes): (String, String) =
-        sqlx::query_as("SELECT my_names, style_notes FROM users WHERE name = 'anna'")
-            .fetch_one(&app.sql)
+    let response = browser
+        .submit(
+            "/settings",
+            "/settings/notes",
+            &[("text", "Short and warm."), ("thread", "")],
+        )
+        .await;
+    assert_see_other(&response, "/settings#notes-heading");
+    let names: String = sqlx::query_scalar("SELECT my_names FROM users WHERE name = 'anna'")
+        .fetch_one(&app.sql)
+        .await
+        .expect("user");
+    assert_eq!(names, r#"["anna","Anna S."]"#);
+    let notes: Vec<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT text, thread_id, source FROM style_notes")
+            .fetch_all(&app.sql)
             .await
-            .expect("user");
+            .expect("notes");
     assert_eq!(
-        (names.as_str(), notes.as_str()),
-        (r#"["anna","Anna S."]"#, "Short and warm.")
+        notes,
+        [("Short and warm.".to_owned(), None, "settings".to_owned())]
     );
 
     let response = browser

@@ -513,17 +513,17 @@ async fn the_replay_database_is_read_only_and_never_migrated() {
         .expect("reads")
         .expect("anna");
     assert!(
-        db::users::add_style_note(db.write(), anna.id, "Never write.")
+        db::users::set_names(db.write(), anna.id, &["Never written".to_owned()])
             .await
             .is_err(),
         "a write is refused"
     );
     db.close().await;
-    let notes: String = sqlx::query_scalar("SELECT style_notes FROM users WHERE name = 'anna'")
+    let names: String = sqlx::query_scalar("SELECT my_names FROM users WHERE name = 'anna'")
         .fetch_one(&app.sql)
         .await
-        .expect("notes");
-    assert_eq!(notes, "");
+        .expect("names");
+    assert!(!names.contains("Never written"), "{names}");
 
     let empty = TestDatabase::create().await;
     if crate::BACKEND == Backend::Sqlite {

@@ -46,9 +46,11 @@ const DYNAMIC: &[(&str, usize, &str)] = &[
         "both searches choose between the backend arms checked here",
     ),
     (
-        "src/db/users.rs",
+        "src/db/style_notes.rs",
         1,
-        "adding a style note chooses between the backend arms checked here",
+        "the notes a run was given read its JSON list of ids in each backend's words, the \
+         arms checked here: notes::a_contact_note_reaches_only_that_contacts_runs runs it on \
+         both backends",
     ),
 ];
 

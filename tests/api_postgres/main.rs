@@ -42,6 +42,9 @@ mod drafting;
 #[path = "../api/drafts.rs"]
 mod drafts;
 #[cfg(postgres_tests)]
+#[path = "../api/edits.rs"]
+mod edits;
+#[cfg(postgres_tests)]
 #[path = "../api/errors.rs"]
 mod errors;
 #[cfg(postgres_tests)]
@@ -65,6 +68,9 @@ mod integrations;
 #[cfg(postgres_tests)]
 #[path = "../api/jobs.rs"]
 mod jobs;
+#[cfg(postgres_tests)]
+#[path = "../api/notes.rs"]
+mod notes;
 #[cfg(postgres_tests)]
 #[path = "../api/openapi.rs"]
 mod openapi;

@@ -183,6 +183,10 @@ async fn the_keyboard_alone_reaches_and_uses_every_control_on_the_dashboard() {
         summary.send_keys(&enter).await.expect("opened");
         world.browser.active_element().await.expect("focus").send_keys(&tab).await.expect("tab");
         world.browser.active_element().await.expect("focus").send_keys("make it shorter").await.expect("typed");
+        // Then how far it reaches: one Tab stop for the group, at its checked choice.
+        world.browser.active_element().await.expect("focus").send_keys(&tab).await.expect("tab");
+        let reach = world.js("return document.activeElement.name + '=' + document.activeElement.value;").await;
+        assert_eq!(reach, json!("reach=auto"));
         world.browser.active_element().await.expect("focus").send_keys(&tab).await.expect("tab");
         let button = world.js("return document.activeElement.textContent.trim();").await;
         assert_eq!(button, json!("Revise"));

@@ -18,6 +18,7 @@ pub const BACKEND: support::database::Backend = support::database::Backend::Sqli
 mod harness;
 mod journeys;
 mod live;
+mod notes;
 mod review;
 mod steps;
 mod times;
