@@ -339,6 +339,15 @@ shot thread-phone '#conversation' 1250
 open_runs
 measure "thread (Marta), runs and JSON open"
 
+echo "== How it is going"
+desktop
+goto /stats
+shot stats '#main' 1300
+phone
+goto /stats
+measure "how it is going"
+shot stats-phone '#main' 1250
+
 echo "== every other thread, the error page, the feedback page, signed out"
 goto /
 for href in $(js 'return [...new Set([...document.querySelectorAll("#main a[href^=\"/threads/\"]")]
