@@ -56,8 +56,8 @@ curl -sf -b "$jar" -c "$jar" -o /dev/null -X POST "$base/login" \
   --data-urlencode "csrf=$csrf" --data-urlencode "name=bench" \
   --data-urlencode "password=a long bench password" --data-urlencode "next=/"
 cookie=$(awk '$6 == "draftdesk_session" {print $6 "=" $7}' "$jar")
-# To a file, not piped into `grep -q`: grep stops reading at the heading, and curl, still
-# writing a page larger than the pipe's buffer, then fails (pipefail ends the script).
+# To a file, not piped into `grep -q`: grep exits at the heading, and if curl still has
+# some of the page to write it fails, which pipefail turns into the end of the script.
 curl -sf -H "Cookie: $cookie" -o "$work/dashboard.html" "$base/"
 grep -q 'Drafts waiting for review' "$work/dashboard.html"
 wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "$base/"
