@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark for the read side against a release build with 1,000 pending drafts:
 # GET /draft-messages/ (all 1,000, JSON) and the dashboard page (first 20, HTML), and the
-# server's peak memory. Needs wrk and curl; sends traffic only to 127.0.0.1.
+# server's peak memory. Needs wrk and curl; sends traffic only to 127.0.0.1. Runs on a
+# fresh SQLite file, or with DATABASE_URL=postgres://… on a fresh PostgreSQL database
+# (see scripts/bench-db.sh).
 #
 #   scripts/bench-reads.sh [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
@@ -14,10 +16,13 @@ drafts=1000
 cargo build --release --quiet
 bin=$PWD/target/release/draftdesk
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+server=""
+# shellcheck source=scripts/bench-db.sh
+. scripts/bench-db.sh
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; bench_db_drop; rm -rf "$work"' EXIT
+bench_db_create "$work"
 cd "$work"
-export DATABASE_URL="sqlite://$work/bench.db" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn JOB_CONCURRENCY=4 \
-  JOB_MAX_QUEUED_PER_USER=100000
+export BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn JOB_CONCURRENCY=4 JOB_MAX_QUEUED_PER_USER=100000
 base="http://$BIND_ADDR"
 
 $bin migrate >/dev/null
@@ -51,7 +56,10 @@ curl -sf -b "$jar" -c "$jar" -o /dev/null -X POST "$base/login" \
   --data-urlencode "csrf=$csrf" --data-urlencode "name=bench" \
   --data-urlencode "password=a long bench password" --data-urlencode "next=/"
 cookie=$(awk '$6 == "draftdesk_session" {print $6 "=" $7}' "$jar")
-curl -sf -H "Cookie: $cookie" "$base/" | grep -q 'Drafts waiting for review'
+# To a file, not piped into `grep -q`: grep exits at the heading, and if curl still has
+# some of the page to write it fails, which pipefail turns into the end of the script.
+curl -sf -H "Cookie: $cookie" -o "$work/dashboard.html" "$base/"
+grep -q 'Drafts waiting for review' "$work/dashboard.html"
 wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "$base/"
 
 echo "== server peak memory"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark for POST /send-messages/ against a release build (see
 # documentation/performance.md). Needs wrk (apt-get install wrk). Sends traffic only to
-# 127.0.0.1 and stops by itself.
+# 127.0.0.1 and stops by itself. Runs on a fresh SQLite file, or with
+# DATABASE_URL=postgres://… on a fresh PostgreSQL database (see scripts/bench-db.sh).
 #
 #   scripts/bench-send-messages.sh [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
@@ -13,9 +14,12 @@ port=${PORT:-38080}
 cargo build --release --quiet
 bin=target/release/draftdesk
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-export DATABASE_URL="sqlite://$work/bench.db" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn \
-  JOB_MAX_QUEUED_PER_USER=1000000
+server=""
+# shellcheck source=scripts/bench-db.sh
+. scripts/bench-db.sh
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; bench_db_drop; rm -rf "$work"' EXIT
+bench_db_create "$work"
+export BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn JOB_MAX_QUEUED_PER_USER=1000000
 
 $bin migrate >/dev/null
 $bin user add bench >/dev/null
@@ -37,4 +41,4 @@ wrk -t2 -c"$connections" -d"${duration}s" --latency -s scripts/wrk/new_threads.l
 
 echo "== server peak memory"
 grep -E 'VmHWM|VmRSS' "/proc/$server/status"
-echo "messages stored: $(sqlite3 "$work/bench.db" 'SELECT count(*) FROM messages' 2>/dev/null || echo '(sqlite3 not installed)')"
+echo "messages stored: $(bench_db_query 'SELECT count(*) FROM messages')"
