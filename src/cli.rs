@@ -104,7 +104,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
                 .close()
                 .await;
-            say(&format!("database ready: {}", config.database_url))
+            say(&format!(
+                "database ready: {}",
+                db::redact(&config.database_url)
+            ))
         }
         Command::User(UserCommand::Add {
             name,

@@ -454,8 +454,8 @@ async fn applied_migrations(exec: Exec<'_>) -> Result<Vec<i64>, sqlx::Error> {
     .await)
 }
 
-/// The URL with its password replaced, for messages.
-fn redact(url: &str) -> String {
+/// The URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
