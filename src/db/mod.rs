@@ -18,6 +18,7 @@ pub mod drafts;
 mod ids;
 pub mod jobs;
 pub mod messages;
+pub mod precedents;
 pub mod search;
 pub mod sessions;
 pub mod setup_tokens;
@@ -27,7 +28,9 @@ mod time;
 pub mod tokens;
 pub mod users;
 
-pub use ids::{AliasId, DraftId, JobId, MessageId, ParseIdError, RunId, ThreadId, TokenId, UserId};
+pub use ids::{
+    AliasId, DraftId, JobId, MessageId, ParseIdError, PrecedentId, RunId, ThreadId, TokenId, UserId,
+};
 pub use time::{ParseTimestampError, Timestamp};
 
 use std::path::Path;

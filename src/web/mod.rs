@@ -6,6 +6,7 @@
 
 mod assets;
 mod auth;
+mod based_on;
 mod csrf;
 mod dashboard;
 mod drafts;
@@ -59,6 +60,8 @@ pub fn router() -> Router<AppState> {
             post(threads::remove_message),
         )
         .route("/runs/{id}/dismiss", post(drafts::dismiss_no_reply))
+        .route("/precedents/{id}/exclude", post(based_on::exclude))
+        .route("/precedents/{id}/include", post(based_on::include))
         .route("/settings", get(settings::show))
         .route("/settings/profile", post(settings::save_profile))
         .route("/settings/tokens", post(settings::create_token))
