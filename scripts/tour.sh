@@ -4,26 +4,30 @@
 # the drafts), fills it through the pages and the JSON API as a user would, and
 # photographs every page in headless Chromium at desktop size (1280x900) and phone size
 # (390x844). It also prints, for every page, whether it scrolls sideways on a phone.
-# Needs chromium, chromedriver, curl and jq. Talks only to 127.0.0.1; stops what it
-# started.
+# For "Based on", a scripted OpenAI-compatible model on loopback (a few lines of Python)
+# drafts one thread after searching, as a real model would.
+# Needs chromium, chromedriver, curl, jq and python3. Talks only to 127.0.0.1; stops
+# what it started.
 #
 #   scripts/tour.sh [OUT_DIR]        # default documentation/tour
 #
-# PORT (default 3099) and DRIVER_PORT (default 3098) choose the ports; BIN a binary to
-# use instead of building target/release/draftdesk; KEEP=DIR copies the database there at
-# the end, to look around afterwards (DATABASE_URL=sqlite://DIR/tour.db draftdesk serve).
+# PORT (default 3099), DRIVER_PORT (default 3098) and MODEL_PORT (default 3097) choose
+# the ports; BIN a binary to use instead of building target/release/draftdesk; KEEP=DIR
+# copies the database there at the end, to look around afterwards
+# (DATABASE_URL=sqlite://DIR/tour.db draftdesk serve).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 out=$(realpath -m "${1:-documentation/tour}")
 port=${PORT:-3099}
 driver_port=${DRIVER_PORT:-3098}
+model_port=${MODEL_PORT:-3097}
 if [ -z "${BIN:-}" ]; then
   cargo build --release --quiet
   BIN=$repo/target/release/draftdesk
 fi
 bin=$(realpath "$BIN")
-for tool in chromium chromedriver curl jq; do
+for tool in chromium chromedriver curl jq python3; do
   command -v "$tool" >/dev/null || { echo "tour.sh needs $tool" >&2; exit 1; }
 done
 
@@ -34,11 +38,13 @@ today=$(date +%F)
 yesterday=$(date -d yesterday +%F)
 server=""
 driver=""
+model=""
 session=""
 cleanup() {
   if [ -n "$session" ]; then curl -s -X DELETE "http://127.0.0.1:$driver_port/session/$session" >/dev/null || true; fi
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
   if [ -n "$driver" ]; then kill "$driver" 2>/dev/null || true; fi
+  if [ -n "$model" ]; then kill "$model" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   if [ -n "${KEEP:-}" ] && [ -f "$work/tour.db" ]; then
     mkdir -p "$KEEP" && cp "$work"/tour.db* "$KEEP"/ && echo "database kept in $KEEP/tour.db (password: $password)"
@@ -347,6 +353,80 @@ phone
 goto /stats
 measure "how it is going"
 shot stats-phone '#main' 1250
+
+echo "== Based on: a model that searches before it drafts"
+# The scripted model: a run's first turn searches for "slides", the next one drafts.
+cat >"$work/model.py" <<'PY'
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+DRAFT = ("Hi Sofia, of course! Here are the slides from the Berlin talk: "
+         "https://slides.example.com/rust-billing-berlin\n\nBest, Anna")
+
+class Model(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if any(m.get("role") == "tool" for m in body["messages"]):
+            call = ("suggest_draft", {"draft_content": DRAFT})
+        else:
+            call = ("search_past_messages", {"query": "slides talk"})
+        answer = json.dumps({
+            "id": "chatcmpl-tour", "object": "chat.completion", "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": None,
+                "tool_calls": [{"id": "call_" + call[0], "type": "function",
+                                "function": {"name": call[0],
+                                             "arguments": json.dumps(call[1])}}]}}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 60, "total_tokens": 960},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Model).serve_forever()
+PY
+python3 "$work/model.py" "$model_port" >"$work/model.log" 2>&1 &
+model=$!
+goto /settings
+fill "form[action='/settings/notes'] textarea[name=text]" 'Sign off with "Best, Anna".'
+click "form[action='/settings/notes'] button[type=submit]"
+wait_for_text "Note added"
+stop_server
+start_server LLM_BASE_URL="http://127.0.0.1:$model_port/v1" LLM_API_KEY=tour LLM_MODEL=scripted/tour-model JOB_CONCURRENCY=1
+send "Sofia Marino" >/dev/null <<EOF
+Sofia Marino|today 12:15|Hi Anna, I missed your Rust billing talk in Berlin. Could you share the slides?
+EOF
+goto /
+wait_for_text "Hi Sofia, of course"
+card=$(js 'return [...document.querySelectorAll("article.draft")].find((a) => a.innerText.includes("Sofia")).dataset.key')
+js 'document.querySelector(`article[data-key="${arguments[0]}"] details.based-on`).open = true' "$card" >/dev/null
+shot based-on "article[data-key='$card']" 1100
+phone
+goto /
+js 'document.querySelector(`article[data-key="${arguments[0]}"] details.based-on`).open = true' "$card" >/dev/null
+measure "dashboard, Based on open"
+shot based-on-phone "article[data-key='$card'] details.based-on" 1250
+desktop
+sofia=$(js 'return [...document.querySelectorAll("article.draft h2 a")].find((a) => a.innerText.includes("Sofia")).getAttribute("href")')
+goto "$sofia"
+click "#thread-drafts section.based-on li.precedent:last-child button[value=contact]"
+wait_for_text "Not used again for this contact"
+shot based-on-thread "#thread-drafts section.based-on" 900
+phone
+goto "$sofia"
+measure "thread (Sofia), a precedent excluded"
+desktop
+stop_server
+kill "$model" 2>/dev/null || true
+wait "$model" 2>/dev/null || true
+model=""
+start_server JOB_CONCURRENCY=0
 
 echo "== every other thread, the error page, the feedback page, signed out"
 goto /

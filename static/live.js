@@ -569,6 +569,23 @@
     keptKeys().forEach((key) => store(storage("localStorage"), key, null));
   };
 
+  // ---- a link into a fold -------------------------------------------------
+  // A form inside a folded panel (the dashboard's "Based on") comes back to its place in
+  // it, "#precedent-…": open the panels around it, as the reviewer's own, so that updates
+  // leave them open, and bring it into view.
+  const revealTarget = () => {
+    let id = "";
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (err) { return; }
+    const target = id ? document.getElementById(id) : null;
+    if (!target) return;
+    let opened = false;
+    for (let d = target.closest("details"); d; d = d.parentElement?.closest("details")) {
+      if (!d.open) { d.open = true; opened = true; }
+      openedByUser.add(d);
+    }
+    if (opened) target.scrollIntoView({ block: "nearest" });
+  };
+
   // ---- wiring -----------------------------------------------------------
   document.addEventListener("click", (event) => {
     if (!(event.target instanceof Element)) return;
@@ -600,6 +617,7 @@
 
   document.addEventListener("input", (event) => { if (keepable(event.target)) keepSoon(event.target); });
   window.addEventListener("pagehide", keepAllNow);
+  window.addEventListener("hashchange", revealTarget);
 
   // Back in view or back online: check at once rather than at the next retry.
   document.addEventListener("visibilitychange", () => { if (document.hidden) keepAllNow(); else poll(); });
@@ -607,6 +625,7 @@
   window.addEventListener("offline", () => setConnection("down"));
 
   snapshot();
+  revealTarget();
   settleSubmission();
   restoreTyped(document);
   revealCopyButtons();

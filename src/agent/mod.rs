@@ -84,6 +84,9 @@ pub struct RunReport {
     pub completion_tokens: i64,
     /// For the reviewer: a message in the thread reads like instructions to the assistant.
     pub warning: Option<String>,
+    /// What the run looked up and was shown from the user's other conversations, in
+    /// order, for its "Based on" panel.
+    pub precedents: Vec<crate::db::precedents::NewPrecedent>,
 }
 
 impl RunReport {

@@ -16,6 +16,7 @@ use super::tools::{self, DistillTool, Tool};
 use super::transcript::{Purpose, TranscriptEntry};
 use super::{Agent, AgentError, Brain, Decision, Distill, RunReport, Task, context, offline};
 use crate::db;
+use crate::db::precedents::{self, NewPrecedent};
 use crate::llm::{LlmClient, LlmError};
 
 /// A tool call read out of a model answer.
@@ -31,6 +32,8 @@ struct Record {
     transcript: Vec<TranscriptEntry>,
     prompt_tokens: i64,
     completion_tokens: i64,
+    /// What the run was shown from other conversations ("Based on").
+    precedents: Vec<NewPrecedent>,
 }
 
 impl Agent {
@@ -48,6 +51,7 @@ impl Agent {
             prompt_tokens: record.prompt_tokens,
             completion_tokens: record.completion_tokens,
             warning: None,
+            precedents: record.precedents,
         }
     }
 
@@ -58,8 +62,17 @@ impl Agent {
         deadline: tokio::time::Instant,
         record: &mut Record,
     ) -> Result<Decision, AgentError> {
-        let examples =
-            db::search::recent_approved(self.db.read(), task.user.id, 3, task.as_of).await?;
+        let examples = db::search::recent_approved(
+            self.db.read(),
+            task.user.id,
+            task.thread.id,
+            3,
+            task.as_of,
+        )
+        .await?;
+        for example in &examples {
+            precedents::note(&mut record.precedents, NewPrecedent::example(example));
+        }
         let mut messages = context::opening_messages(task, &examples, self.draft_prompt.as_deref());
         let tools = tools::definitions(!task.reply_requested);
         let mut sent = 0;
@@ -116,9 +129,10 @@ impl Agent {
                 continue;
             }
             messages.push(assistant(&message));
+            let seen = &mut record.precedents;
             for call in calls {
                 let (result, decision) =
-                    match timeout_at(deadline, self.call_tool(task, &call)).await {
+                    match timeout_at(deadline, self.call_tool(task, &call, seen)).await {
                         Ok(outcome) => outcome?,
                         Err(_) => return Err(self.out_of_time(&mut record.transcript, None)),
                     };
@@ -150,11 +164,13 @@ impl Agent {
         Err(error)
     }
 
-    /// Runs one tool call: its result for the model, and the decision if it ends the run.
+    /// Runs one tool call: its result for the model, and the decision if it ends the run;
+    /// what a look-up returns is added to `found`.
     async fn call_tool(
         &self,
         task: &Task<'_>,
         call: &ToolCall,
+        found: &mut Vec<NewPrecedent>,
     ) -> Result<(String, Option<Decision>), sqlx::Error> {
         #[derive(Deserialize)]
         struct DraftArgs {
@@ -201,11 +217,11 @@ impl Agent {
                 Err(message) => (message, None),
             },
             Tool::SearchPastMessages => (
-                tools::search_past_messages(&self.db, task, &call.arguments).await?,
+                tools::search_past_messages(&self.db, task, &call.arguments, found).await?,
                 None,
             ),
             Tool::GetThread => (
-                tools::get_thread(&self.db, task, &call.arguments).await?,
+                tools::get_thread(&self.db, task, &call.arguments, found).await?,
                 None,
             ),
         })

@@ -80,6 +80,8 @@ pub fn run(task: &Task<'_>) -> RunReport {
         prompt_tokens: 0,
         warning: None,
         completion_tokens: 0,
+        // The offline drafter looks nothing up.
+        precedents: Vec::new(),
     }
 }
 

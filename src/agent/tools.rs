@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::Task;
 use super::context::{data, neutralise, render_thread};
+use crate::db::precedents::{self, NewPrecedent};
 use crate::db::{self, Db};
 
 /// The tools of a drafting run.
@@ -187,15 +188,16 @@ struct ThreadArgs {
 const SEARCH_APPROVED: i64 = 3;
 const SEARCH_EXCHANGES: i64 = 5;
 
-/// Runs `search_past_messages`; `Err` is a database failure, tool errors are `Ok` text
-/// for the model.
+/// Runs `search_past_messages`, adding what it returns to `found`; `Err` is a database
+/// failure, tool errors are `Ok` text for the model.
 pub async fn search_past_messages(
     db: &Db,
     task: &Task<'_>,
     raw_arguments: &str,
+    found: &mut Vec<NewPrecedent>,
 ) -> Result<String, sqlx::Error> {
     match arguments::<SearchArgs>(Tool::SearchPastMessages.name(), raw_arguments) {
-        Ok(args) => search(db, task, &args.query).await,
+        Ok(args) => search(db, task, &args.query, found).await,
         Err(message) => Ok(message),
     }
 }
@@ -205,14 +207,20 @@ pub async fn get_thread(
     db: &Db,
     task: &Task<'_>,
     raw_arguments: &str,
+    found: &mut Vec<NewPrecedent>,
 ) -> Result<String, sqlx::Error> {
     match arguments::<ThreadArgs>(Tool::GetThread.name(), raw_arguments) {
-        Ok(args) => read_thread(db, task, &args.thread_name).await,
+        Ok(args) => read_thread(db, task, &args.thread_name, found).await,
         Err(message) => Ok(message),
     }
 }
 
-async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::Error> {
+async fn search(
+    db: &Db,
+    task: &Task<'_>,
+    query: &str,
+    found: &mut Vec<NewPrecedent>,
+) -> Result<String, sqlx::Error> {
     let Some(fts) = db::search::fts_query(query) else {
         return Ok("error: the query has no words to search for".to_owned());
     };
@@ -222,6 +230,12 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
         db::search::approved(db.read(), user, thread, &fts, SEARCH_APPROVED, task.as_of).await?;
     let exchanges =
         db::search::exchanges(db.read(), user, thread, &fts, SEARCH_EXCHANGES, task.as_of).await?;
+    for a in &approved {
+        precedents::note(found, NewPrecedent::approved(a));
+    }
+    for e in &exchanges {
+        precedents::note(found, NewPrecedent::exchange(e));
+    }
     if approved.is_empty() && exchanges.is_empty() {
         return Ok(format!(
             "No similar messages found for \"{}\".",
@@ -262,7 +276,12 @@ async fn search(db: &Db, task: &Task<'_>, query: &str) -> Result<String, sqlx::E
     Ok(text)
 }
 
-async fn read_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sqlx::Error> {
+async fn read_thread(
+    db: &Db,
+    task: &Task<'_>,
+    name: &str,
+    found: &mut Vec<NewPrecedent>,
+) -> Result<String, sqlx::Error> {
     let Some(thread) = db::threads::find_by_name(db.read(), task.user.id, name.trim()).await?
     else {
         return Ok(format!(
@@ -270,6 +289,12 @@ async fn read_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sql
             data(name)
         ));
     };
+    if precedents::thread_excluded(db.read(), task.user.id, thread.id, task.thread.id).await? {
+        return Ok(format!(
+            "error: the user asked not to use the conversation \"{}\" here",
+            data(&thread.name)
+        ));
+    }
     let mut messages = db::messages::list_thread(db.read(), thread.id).await?;
     if let Some(as_of) = task.as_of {
         // A replay sees the conversation as it was then.
@@ -280,6 +305,10 @@ async fn read_thread(db: &Db, task: &Task<'_>, name: &str) -> Result<String, sql
                 data(name)
             ));
         }
+    }
+    // The conversation being answered is the task, not a precedent.
+    if thread.id != task.thread.id {
+        precedents::note(found, NewPrecedent::thread(thread.id, &messages));
     }
     Ok(format!(
         "Conversation \"{}\":\n{}",

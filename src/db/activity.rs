@@ -57,6 +57,9 @@ pub struct NoReplyItem {
     pub thread_id: ThreadId,
     pub thread_name: String,
     pub reason: Option<String>,
+    /// The run's model (for its "Based on" panel).
+    pub model: String,
+    pub offline: bool,
     pub decided_at: Timestamp,
     /// The thread's last message, which the decision was about.
     pub last_sender: Option<String>,
@@ -68,8 +71,8 @@ pub struct NoReplyItem {
 pub async fn no_replies(exec: Exec<'_>, user_id: UserId) -> Result<Vec<NoReplyItem>, sqlx::Error> {
     on!(exec, |c| {
         sqlx::query_as(
-        "SELECT r.id AS run_id, t.id AS thread_id, t.name AS thread_name, r.reason, \
-                coalesce(r.finished_at, r.started_at) AS decided_at, \
+        "SELECT r.id AS run_id, t.id AS thread_id, t.name AS thread_name, r.reason, r.model, \
+                r.offline, coalesce(r.finished_at, r.started_at) AS decided_at, \
                 m.sender_name AS last_sender, m.content AS last_content \
          FROM threads t \
          JOIN agent_runs r ON r.id = (SELECT max(id) FROM agent_runs WHERE thread_id = t.id) \
@@ -136,6 +139,10 @@ pub struct ReviewItem {
     pub thread_name: String,
     pub answers_sender: Option<String>,
     pub answers_content: Option<String>,
+    /// The run that wrote the draft, its model and reason (its "Based on" panel).
+    pub run_id: Option<RunId>,
+    pub model: Option<String>,
+    pub reason: Option<String>,
     pub offline: Option<bool>,
     /// Why the reviewer should read this draft with care (a message in the thread reads
     /// like instructions to the assistant).
@@ -206,7 +213,8 @@ pub async fn review_queue(
     let mut items: Vec<ReviewItem> = on!(db.read(), |c| sqlx::query_as(
         "SELECT d.draft_message_id, d.content, d.feedback, d.created_at, t.id AS thread_id, \
                 t.name AS thread_name, a.sender_name AS answers_sender, \
-                a.content AS answers_content, r.offline, r.warning \
+                a.content AS answers_content, r.id AS run_id, r.model, r.reason, r.offline, \
+                r.warning \
          FROM drafts d \
          JOIN threads t ON t.id = d.thread_id \
          LEFT JOIN agent_runs r ON r.id = d.agent_run_id \

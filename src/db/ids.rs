@@ -85,6 +85,10 @@ row_id!(
     RunId
 );
 row_id!(
+    /// A row of `run_precedents`: something a run was shown ("Based on").
+    PrecedentId
+);
+row_id!(
     /// A row of `api_tokens` (`draftdesk token revoke <id>`, the settings page).
     TokenId
 );

@@ -20,6 +20,7 @@ mod ids;
 pub mod jobs;
 pub mod messages;
 pub mod note_proposals;
+pub mod precedents;
 pub mod search;
 pub mod sessions;
 pub mod setup_tokens;
@@ -32,8 +33,8 @@ pub mod tokens;
 pub mod users;
 
 pub use ids::{
-    AliasId, DraftId, EditId, JobId, MessageId, NoteId, ParseIdError, ProposalId, RunId, ThreadId,
-    TokenId, UserId,
+    AliasId, DraftId, EditId, JobId, MessageId, NoteId, ParseIdError, PrecedentId, ProposalId,
+    RunId, ThreadId, TokenId, UserId,
 };
 pub use time::{ParseTimestampError, Timestamp};
 

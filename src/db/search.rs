@@ -3,7 +3,7 @@
 
 use super::{Backend, Exec, on};
 
-use super::{MessageId, ThreadId, Timestamp, UserId};
+use super::{DraftId, MessageId, ThreadId, Timestamp, UserId};
 
 /// How far back a look-up sees: the user's data as it was at some moment, for a run
 /// that re-drafts an old thread (`draftdesk replay`). A live run sees everything.
@@ -18,6 +18,8 @@ pub struct AsOf {
 /// A reply the user approved before.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApprovedExample {
+    pub draft_id: DraftId,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub text: String,
 }
@@ -25,6 +27,8 @@ pub struct ApprovedExample {
 /// A message from someone else and what the user answered next, if they did.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PastExchange {
+    pub message_id: MessageId,
+    pub thread_id: ThreadId,
     pub thread_name: String,
     pub sender_name: String,
     pub message: String,
@@ -43,7 +47,8 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" OR "))
 }
 
-/// Approved replies of the user in threads other than `exclude_thread`, best match first.
+/// Approved replies of the user in threads other than `exclude_thread`, best match first,
+/// leaving out those excluded for good or for `exclude_thread`.
 pub async fn approved(
     exec: Exec<'_>,
     user_id: UserId,
@@ -54,23 +59,37 @@ pub async fn approved(
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
     let sql = match exec.backend() {
         Backend::Sqlite => {
-            "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+            "SELECT d.id AS draft_id, t.id AS thread_id, t.name AS thread_name, \
+                    coalesce(d.final_content, d.content) AS text \
              FROM approved_fts f \
              JOIN drafts d ON d.id = f.rowid \
              JOIN threads t ON t.id = d.thread_id \
              WHERE approved_fts MATCH $1 AND d.user_id = $2 AND d.thread_id <> $3 \
                AND ($5 IS NULL OR d.decided_at < $5) \
+               AND d.id NOT IN (SELECT x.draft_id FROM excluded_precedents x \
+                                WHERE x.draft_id IS NOT NULL AND x.user_id = $2 \
+                                  AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
+               AND d.thread_id NOT IN (SELECT x.thread_id FROM excluded_precedents x \
+                                       WHERE x.thread_id IS NOT NULL AND x.user_id = $2 \
+                                         AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
              ORDER BY bm25(approved_fts) LIMIT $4"
         }
         // `approved_fts` is set only while a draft is approved; ts_rank is higher for a
         // better match (bm25 is lower).
         Backend::Postgres => {
-            "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+            "SELECT d.id AS draft_id, t.id AS thread_id, t.name AS thread_name, \
+                    coalesce(d.final_content, d.content) AS text \
              FROM drafts d \
              JOIN threads t ON t.id = d.thread_id \
              WHERE d.approved_fts @@ websearch_to_tsquery('draftdesk', $1) \
                AND d.user_id = $2 AND d.thread_id <> $3 \
                AND ($5::text IS NULL OR d.decided_at < $5) \
+               AND d.id NOT IN (SELECT x.draft_id FROM excluded_precedents x \
+                                WHERE x.draft_id IS NOT NULL AND x.user_id = $2 \
+                                  AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
+               AND d.thread_id NOT IN (SELECT x.thread_id FROM excluded_precedents x \
+                                       WHERE x.thread_id IS NOT NULL AND x.user_id = $2 \
+                                         AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
              ORDER BY ts_rank(d.approved_fts, websearch_to_tsquery('draftdesk', $1)) DESC, \
                       d.id DESC \
              LIMIT $4"
@@ -99,8 +118,8 @@ pub async fn exchanges(
     // On PostgreSQL the rank is ts_rank negated, so that lower is better on both.
     let sql = match exec.backend() {
         Backend::Sqlite => {
-            "SELECT thread_name, sender_name, message, reply FROM ( \
-               SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
+            "SELECT message_id, thread_id, thread_name, sender_name, message, reply FROM ( \
+               SELECT m.id AS message_id, t.id AS thread_id, t.name AS thread_name, m.sender_name, m.content AS message, \
                       (SELECT r.content FROM messages r \
                        WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
                          AND (r.sort_key, r.id) > (m.sort_key, m.id) \
@@ -112,12 +131,18 @@ pub async fn exchanges(
                JOIN threads t ON t.id = m.thread_id \
                WHERE messages_fts MATCH $1 AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
                  AND ($5 IS NULL OR m.id <= $5) \
+                 AND m.id NOT IN (SELECT x.message_id FROM excluded_precedents x \
+                                  WHERE x.message_id IS NOT NULL AND x.user_id = $2 \
+                                    AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
+                 AND m.thread_id NOT IN (SELECT x.thread_id FROM excluded_precedents x \
+                                         WHERE x.thread_id IS NOT NULL AND x.user_id = $2 \
+                                           AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
                ORDER BY rank LIMIT 50) AS found \
              ORDER BY reply IS NULL, rank LIMIT $4"
         }
         Backend::Postgres => {
-            "SELECT thread_name, sender_name, message, reply FROM ( \
-               SELECT t.name AS thread_name, m.sender_name, m.content AS message, \
+            "SELECT message_id, thread_id, thread_name, sender_name, message, reply FROM ( \
+               SELECT m.id AS message_id, t.id AS thread_id, t.name AS thread_name, m.sender_name, m.content AS message, \
                       (SELECT r.content FROM messages r \
                        WHERE r.thread_id = m.thread_id AND r.is_mine = TRUE \
                          AND (r.sort_key, r.id) > (m.sort_key, m.id) \
@@ -128,6 +153,12 @@ pub async fn exchanges(
                JOIN threads t ON t.id = m.thread_id \
                WHERE m.fts @@ websearch_to_tsquery('draftdesk', $1) AND m.user_id = $2 AND m.thread_id <> $3 AND m.is_mine = FALSE \
                  AND ($5::bigint IS NULL OR m.id <= $5) \
+                 AND m.id NOT IN (SELECT x.message_id FROM excluded_precedents x \
+                                  WHERE x.message_id IS NOT NULL AND x.user_id = $2 \
+                                    AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
+                 AND m.thread_id NOT IN (SELECT x.thread_id FROM excluded_precedents x \
+                                         WHERE x.thread_id IS NOT NULL AND x.user_id = $2 \
+                                           AND (x.for_thread_id IS NULL OR x.for_thread_id = $3)) \
                ORDER BY rank LIMIT 50) AS found \
              ORDER BY reply IS NULL, rank LIMIT $4"
         }
@@ -143,21 +174,31 @@ pub async fn exchanges(
 }
 
 /// The user's most recently approved replies anywhere (approved before `as_of`, if
-/// given), newest first.
+/// given), newest first, leaving out those excluded for good or for the runs of
+/// `for_thread`.
 pub async fn recent_approved(
     exec: Exec<'_>,
     user_id: UserId,
+    for_thread: ThreadId,
     limit: i64,
     as_of: Option<AsOf>,
 ) -> Result<Vec<ApprovedExample>, sqlx::Error> {
     on!(exec, |c| sqlx::query_as(
-        "SELECT t.name AS thread_name, coalesce(d.final_content, d.content) AS text \
+        "SELECT d.id AS draft_id, t.id AS thread_id, t.name AS thread_name, \
+                coalesce(d.final_content, d.content) AS text \
          FROM drafts d JOIN threads t ON t.id = d.thread_id \
          WHERE d.user_id = $1 AND d.status = 'approved' \
-           AND (CAST($3 AS TEXT) IS NULL OR d.decided_at < $3) \
-         ORDER BY d.decided_at DESC, d.id DESC LIMIT $2",
+           AND (CAST($4 AS TEXT) IS NULL OR d.decided_at < $4) \
+           AND d.id NOT IN (SELECT x.draft_id FROM excluded_precedents x \
+                            WHERE x.draft_id IS NOT NULL AND x.user_id = $1 \
+                              AND (x.for_thread_id IS NULL OR x.for_thread_id = $2)) \
+           AND d.thread_id NOT IN (SELECT x.thread_id FROM excluded_precedents x \
+                                   WHERE x.thread_id IS NOT NULL AND x.user_id = $1 \
+                                     AND (x.for_thread_id IS NULL OR x.for_thread_id = $2)) \
+         ORDER BY d.decided_at DESC, d.id DESC LIMIT $3",
     )
     .bind(user_id)
+    .bind(for_thread)
     .bind(limit)
     .bind(as_of.map(|a| a.approved_before))
     .fetch_all(c)

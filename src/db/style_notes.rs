@@ -264,29 +264,73 @@ pub async fn insert_version(
     .await)
 }
 
-/// The notes a run was given, as recorded when it started (none for a run from before
-/// notes were recorded), in the order given.
-pub async fn for_run(exec: Exec<'_>, run_id: RunId) -> Result<Vec<StyleNote>, sqlx::Error> {
+/// A note a run was given, and what became of the note since.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GivenNote {
+    pub run_id: RunId,
+    /// The version the run was given.
+    #[sqlx(flatten)]
+    pub note: StyleNote,
+    /// The note's newest version now (the given one, unless it was edited since).
+    pub current_id: NoteId,
+    pub current_text: String,
+    pub current_retired_at: Option<Timestamp>,
+}
+
+impl GivenNote {
+    /// Whether the note is still given to runs, in some version.
+    pub fn in_force(&self) -> bool {
+        self.current_retired_at.is_none()
+    }
+
+    /// Whether the note was edited after the run was given it.
+    pub fn edited_since(&self) -> bool {
+        self.current_id != self.note.id
+    }
+}
+
+/// The notes the user's runs were given, as recorded when each started (none for a run
+/// from before notes were recorded), by run and in the order given.
+pub async fn for_runs(
+    exec: Exec<'_>,
+    user_id: UserId,
+    run_ids: &[RunId],
+) -> Result<Vec<GivenNote>, sqlx::Error> {
+    if run_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(run_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
     let sql = match exec.backend() {
         Backend::Sqlite => {
-            "SELECT n.id, n.user_id, n.thread_id, n.text, n.source, n.feedback, n.draft_id, \
-                    n.origin_id, n.replaces_id, n.created_at, n.retired_at \
+            "SELECT r.id AS run_id, n.id, n.user_id, n.thread_id, n.text, n.source, n.feedback, \
+                    n.draft_id, n.origin_id, n.replaces_id, n.created_at, n.retired_at, \
+                    c.id AS current_id, c.text AS current_text, c.retired_at AS current_retired_at \
              FROM agent_runs r, json_each(coalesce(r.style_note_ids, '[]')) j \
              JOIN style_notes n ON n.id = j.value \
-             WHERE r.id = $1 ORDER BY j.key"
+             JOIN style_notes c ON c.id = (SELECT max(s.id) FROM style_notes s \
+                                           WHERE s.id = coalesce(n.origin_id, n.id) \
+                                              OR s.origin_id = coalesce(n.origin_id, n.id)) \
+             WHERE r.id IN (SELECT value FROM json_each($1)) AND n.user_id = $2 \
+             ORDER BY r.id, j.key"
         }
         Backend::Postgres => {
-            "SELECT n.id, n.user_id, n.thread_id, n.text, n.source, n.feedback, n.draft_id, \
-                    n.origin_id, n.replaces_id, n.created_at, n.retired_at \
+            "SELECT r.id AS run_id, n.id, n.user_id, n.thread_id, n.text, n.source, n.feedback, \
+                    n.draft_id, n.origin_id, n.replaces_id, n.created_at, n.retired_at, \
+                    c.id AS current_id, c.text AS current_text, c.retired_at AS current_retired_at \
              FROM agent_runs r \
              CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(r.style_note_ids, '[]')::jsonb) \
                   WITH ORDINALITY AS j (value, pos) \
              JOIN style_notes n ON n.id = j.value::bigint \
-             WHERE r.id = $1 ORDER BY j.pos"
+             JOIN style_notes c ON c.id = (SELECT max(s.id) FROM style_notes s \
+                                           WHERE s.id = coalesce(n.origin_id, n.id) \
+                                              OR s.origin_id = coalesce(n.origin_id, n.id)) \
+             WHERE r.id IN (SELECT json_array_elements_text($1::json)::bigint) AND n.user_id = $2 \
+             ORDER BY r.id, j.pos"
         }
     };
     on!(exec, |c| sqlx::query_as(sql)
-        .bind(run_id)
+        .bind(&ids)
+        .bind(user_id)
         .fetch_all(c)
         .await)
 }

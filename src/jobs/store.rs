@@ -71,6 +71,7 @@ pub(super) async fn store(
                 Ending::Failed(&message),
             )
             .await?;
+            db::precedents::record(db.write(), run_id, &report.precedents).await?;
             return Err(JobError::from(error));
         }
     };
@@ -135,6 +136,8 @@ pub(super) async fn store(
             .await?;
         }
     }
+    // What the run looked up, whatever became of its draft ("Based on").
+    db::precedents::record(tx.exec(), run_id, &report.precedents).await?;
     if !db::jobs::complete(tx.exec(), job.id, job.attempts, now).await? {
         // The lease expired and another worker took the job over: its attempt decides.
         tracing::warn!("the job was taken over by another worker; this run's result is dropped");

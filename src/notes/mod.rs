@@ -248,22 +248,21 @@ async fn changed(db: &Db, user_id: UserId, version: &StyleNote) -> NoteError {
 /// Takes a note out of force; it stays listed, to restore. Retiring a retired note does
 /// nothing; an edited one is refused with the note as it is now.
 pub async fn retire(db: &Db, user: &User, id: NoteId) -> Result<(), NoteError> {
-    if style_notes::retire(db.write(), user.id, id, Timestamp::now()).await? {
-        return Ok(());
-    }
-    let version = style_notes::find(db.read(), user.id, id)
-        .await?
-        .ok_or(NoteError::NotFound)?;
-    match changed(db, user.id, &version).await {
-        NoteError::Changed { current: Some(c) } if c.id == id => Ok(()),
-        other => Err(other),
-    }
+    let done = style_notes::retire(db.write(), user.id, id, Timestamp::now()).await?;
+    done_or_already(db, user, id, done).await
 }
 
 /// Puts a retired note back in force. Restoring a note in force does nothing; an old
 /// version (one that an edit replaced) is refused with the note as it is now.
 pub async fn restore(db: &Db, user: &User, id: NoteId) -> Result<(), NoteError> {
-    if style_notes::restore(db.write(), user.id, id).await? {
+    let done = style_notes::restore(db.write(), user.id, id).await?;
+    done_or_already(db, user, id, done).await
+}
+
+/// After a retire or restore that changed nothing: fine if `id` is still the note's
+/// current version (it was already so), else why not.
+async fn done_or_already(db: &Db, user: &User, id: NoteId, done: bool) -> Result<(), NoteError> {
+    if done {
         return Ok(());
     }
     let version = style_notes::find(db.read(), user.id, id)

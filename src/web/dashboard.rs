@@ -1,6 +1,8 @@
 //! The dashboard: drafts waiting for review, work in progress and failures, kept up to
 //! date by `static/live.js` polling `/live/version`.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -9,9 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::based_on::{self, BasedOn, RunFacts};
 use super::{Layout, PageError, PageUser};
 use crate::db::activity::{NoReplyItem, ReviewItem, WorkItem};
-use crate::db::{self};
+use crate::db::{self, RunId};
 use crate::notes::{self, ProposalView};
 use crate::state::AppState;
 
@@ -35,6 +38,8 @@ struct DashboardPage {
     pages: i64,
     /// How many drafts wait for review in all.
     total: i64,
+    /// The "Based on" panels of the cards' runs.
+    panels: HashMap<RunId, BasedOn>,
 }
 
 impl DashboardPage {
@@ -57,6 +62,11 @@ impl DashboardPage {
             Some(draft) => format!("{page}#card-{}", draft.draft_message_id),
             None => page,
         }
+    }
+
+    /// The "Based on" panel of the run that wrote a card, if it ran.
+    fn based_on(&self, run: &Option<RunId>) -> Option<&BasedOn> {
+        run.as_ref().and_then(|run| self.panels.get(run))
     }
 
     fn work_summary(&self) -> String {
@@ -92,6 +102,31 @@ pub async fn show(
     if page > pages {
         return Ok(Redirect::to(&format!("/?page={pages}")).into_response());
     }
+    let no_replies = db::activity::no_replies(db.read(), user.user.id).await?;
+    let runs = drafts
+        .iter()
+        .filter_map(|d| {
+            Some(RunFacts {
+                run_id: d.run_id?,
+                model: d.model.clone().unwrap_or_default(),
+                offline: d.offline == Some(true),
+                reason: d.reason.clone(),
+            })
+        })
+        .chain(no_replies.iter().map(|n| RunFacts {
+            run_id: n.run_id,
+            model: n.model.clone(),
+            offline: n.offline,
+            reason: n.reason.clone(),
+        }))
+        .collect();
+    let here = if page > 1 {
+        format!("/?page={page}")
+    } else {
+        "/".to_owned()
+    };
+    let panels = based_on::panels(db, user.user.id, runs, &here).await?;
+    let proposals = notes::proposals(db, user.user.id).await?;
     Ok(DashboardPage {
         layout: user
             .layout(
@@ -107,16 +142,13 @@ pub async fn show(
         drafts,
         working: db::activity::in_progress(db.read(), user.user.id).await?,
         failures: db::activity::failures(db.read(), user.user.id).await?,
-        no_replies: db::activity::no_replies(db.read(), user.user.id).await?,
-        proposals: notes::proposals(db, user.user.id).await?,
-        proposals_return_to: if page > 1 {
-            format!("/?page={page}")
-        } else {
-            "/".to_owned()
-        },
+        no_replies,
+        proposals,
+        proposals_return_to: here,
         page,
         pages,
         total,
+        panels,
     }
     .into_response())
 }

@@ -6,6 +6,7 @@
 
 mod assets;
 mod auth;
+mod based_on;
 mod csrf;
 mod dashboard;
 mod drafts;
@@ -63,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}/dismiss", post(drafts::dismiss_no_reply))
         .route("/stats", get(stats::show))
         .route("/stats.csv", get(stats::csv))
+        .route("/precedents/{id}/exclude", post(based_on::exclude))
+        .route("/precedents/{id}/include", post(based_on::include))
         .route("/settings", get(settings::show))
         .route("/settings/profile", post(settings::save_profile))
         .route("/settings/notes", post(notes::add))

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::csrf::{CsrfForm, NoFields};
+use super::csrf::CsrfForm;
 use super::settings::{NoteForm, Shown, render};
 use super::{PageError, PageUser, safe_next};
 use crate::db::{NoteId, ProposalId, ThreadId};
@@ -83,20 +83,18 @@ pub async fn edit(
     }
 }
 
-/// `POST /settings/notes/{id}/retire`: the note is given to no run from now on.
+/// `POST /settings/notes/{id}/retire`: the note is given to no run from now on. From
+/// Settings, or from a draft's "Based on" ("Don't use this again"), which says where to
+/// come back to.
 pub async fn retire(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> Result<Response, PageError> {
     let outcome = notes::retire(&state.db, &user.user, note_id(&id)?).await;
-    settle(
-        &user,
-        outcome.map(|()| "Note retired. No draft is given it from now on; restore it below."),
-        NOTES,
-    )
-    .await
+    let done = "Note retired. No draft is given it from now on; restore it in Settings.";
+    settle(&user, outcome.map(|()| done), form.back_or(NOTES)).await
 }
 
 /// `POST /settings/notes/{id}/restore`: a retired note is in force again.
@@ -104,16 +102,31 @@ pub async fn restore(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> Result<Response, PageError> {
     let outcome = notes::restore(&state.db, &user.user, note_id(&id)?).await;
-    settle(&user, outcome.map(|()| "Note restored."), NOTES).await
+    settle(
+        &user,
+        outcome.map(|()| "Note restored."),
+        form.back_or(NOTES),
+    )
+    .await
 }
 
 /// A form that only says where to come back to.
 #[derive(Deserialize)]
 pub struct ReturnForm {
     return_to: Option<String>,
+}
+
+impl ReturnForm {
+    /// The page the form came from, if it said (and it is ours), else `default`.
+    fn back_or<'a>(&'a self, default: &'a str) -> &'a str {
+        match self.return_to.as_deref() {
+            Some(_) => safe_next(self.return_to.as_deref()),
+            None => default,
+        }
+    }
 }
 
 /// `POST /notes/proposals/{id}/accept`: the proposed note becomes an "always" note.
@@ -125,7 +138,6 @@ pub async fn accept_proposal(
 ) -> Result<Response, PageError> {
     let id = proposal_id(&id)?;
     let outcome = notes::accept_proposal(&state.db, &user.user, id).await;
-    let back = safe_next(form.return_to.as_deref()).to_owned();
     settle(
         &user,
         outcome.map(|note| {
@@ -134,7 +146,7 @@ pub async fn accept_proposal(
                 note.text
             )
         }),
-        &back,
+        form.back_or("/"),
     )
     .await
 }
@@ -148,12 +160,11 @@ pub async fn dismiss_proposal(
 ) -> Result<Response, PageError> {
     let id = proposal_id(&id)?;
     let outcome = notes::dismiss_proposal(&state.db, &user.user, id).await;
-    let back = safe_next(form.return_to.as_deref()).to_owned();
     settle(
         &user,
         outcome
             .map(|()| "Dismissed. It is suggested again only if your edits keep doing the same."),
-        &back,
+        form.back_or("/"),
     )
     .await
 }
@@ -184,7 +195,7 @@ async fn settle<T: Into<String>>(
                 _ => "it is retired now".to_owned(),
             };
             user.alert(format!(
-                "Not done: this note was edited meanwhile, and {now}. Look at it again below."
+                "Not done: this note was edited meanwhile, and {now}. Look at it again in Settings."
             ))
             .await?;
         }

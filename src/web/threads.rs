@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::based_on::{self, BasedOn, RunFacts};
 use super::csrf::{CsrfForm, NoFields};
 use super::{Layout, PageError, PageUser};
 use crate::db::drafts::{Draft, DraftStatus};
@@ -289,6 +290,8 @@ struct ThreadPage {
     thread_id: ThreadId,
     /// The latest run's "no reply needed" and its reason, while nothing has moved on.
     no_reply: Option<(RunId, String)>,
+    /// The "Based on" panels of the thread's runs.
+    panels: HashMap<RunId, BasedOn>,
 }
 
 impl ThreadPage {
@@ -299,6 +302,11 @@ impl ThreadPage {
             .iter()
             .find(|r| r.id == run)
             .and_then(|r| r.warning.as_deref())
+    }
+
+    /// The "Based on" panel of the run that wrote `draft`.
+    fn based_on(&self, draft: &Draft) -> Option<&BasedOn> {
+        self.panels.get(&draft.agent_run_id?)
     }
 
     /// The external id of the draft a revision revises.
@@ -348,6 +356,17 @@ pub async fn show(
         }
         _ => None,
     };
+    let facts = runs
+        .iter()
+        .map(|run| RunFacts {
+            run_id: run.id,
+            model: run.model.clone(),
+            offline: run.offline,
+            reason: run.reason.clone(),
+        })
+        .collect();
+    let here = format!("/threads/{}", thread.id);
+    let panels = based_on::panels(db, user.user.id, facts, &here).await?;
     Ok(ThreadPage {
         layout: user.layout(&state, &thread.name).await?,
         version,
@@ -357,6 +376,7 @@ pub async fn show(
         return_to: format!("/threads/{}", thread.id),
         thread_id: thread.id,
         no_reply,
+        panels,
         thread_name: thread.name,
     }
     .into_response())

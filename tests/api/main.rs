@@ -12,6 +12,7 @@ pub const BACKEND: database::Backend = database::Backend::Sqlite;
 mod aliases;
 mod assets;
 mod auth;
+mod based_on;
 mod cli;
 mod drafting;
 mod drafts;

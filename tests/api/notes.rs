@@ -138,18 +138,27 @@ async fn a_contact_note_reaches_only_that_contacts_runs() {
     assert_eq!(runs.len(), 3);
     assert_eq!(runs[2], format!("[{}]", note.0), "the run records the note");
 
-    // The run's notes read back as the "based on" panel will read them.
-    let run: draftdesk::db::RunId =
-        sqlx::query_scalar("SELECT max(id) FROM agent_runs WHERE thread_id = $1")
-            .bind(anna)
-            .fetch_one(&app.sql)
-            .await
-            .expect("the run");
-    let given = draftdesk::db::style_notes::for_run(app.db.read(), run)
+    // The draft's "Based on" lists the note it was given, as a note for this contact.
+    let run: i64 = sqlx::query_scalar("SELECT max(id) FROM agent_runs WHERE thread_id = $1")
+        .bind(anna)
+        .fetch_one(&app.sql)
         .await
-        .expect("the run's notes");
-    let texts: Vec<&str> = given.iter().map(|n| n.text.as_str()).collect();
-    assert_eq!(texts, ["Address her as Dr. Schmidt."]);
+        .expect("the run");
+    let page = signed_in(&app, "anna")
+        .await
+        .page(&format!("/threads/{anna}"))
+        .await;
+    let panel = &page[page
+        .find(&format!("id=\"based-on-run-{run}\""))
+        .expect("the run's panel")..];
+    let panel = &panel[..panel.find("</section>").expect("the panel ends")];
+    assert!(panel.contains("Style notes in force"), "{panel}");
+    assert!(
+        panel.contains(
+            "Address her as Dr. Schmidt.</span> <span class=\"muted\">(for this contact)"
+        ),
+        "{panel}"
+    );
 }
 
 #[tokio::test]

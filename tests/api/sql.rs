@@ -41,6 +41,12 @@ const DYNAMIC: &[(&str, usize, &str)] = &[
         "the resend check chooses between the backend arms checked here",
     ),
     (
+        "src/db/precedents.rs",
+        2,
+        "a run's precedents are stored from, and the panels read for, a JSON list in each \
+         backend's words: tests/api/based_on.rs runs both on both backends",
+    ),
+    (
         "src/db/search.rs",
         2,
         "both searches choose between the backend arms checked here",

@@ -36,6 +36,9 @@ mod assets;
 #[path = "../api/auth.rs"]
 mod auth;
 #[cfg(postgres_tests)]
+#[path = "../api/based_on.rs"]
+mod based_on;
+#[cfg(postgres_tests)]
 #[path = "../api/drafting.rs"]
 mod drafting;
 #[cfg(postgres_tests)]

@@ -98,7 +98,7 @@ async fn a_thread_page_keeps_its_headings_above_their_items_after_an_update() {
                 .collect();
             assert!(order.is_sorted(), "the sections changed places: {shape:#}");
             let first_in_section = world
-                .js("return Array.from(document.querySelectorAll('main section'), (s) => s.firstElementChild.tagName);")
+                .js("return Array.from(document.querySelectorAll('main > section'), (s) => s.firstElementChild.tagName);")
                 .await;
             assert_eq!(first_in_section, json!(["H2", "H2", "H2"]));
         })

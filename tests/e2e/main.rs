@@ -15,6 +15,7 @@ use support::fake_llm;
 /// The browser tests run the binary on SQLite.
 pub const BACKEND: support::database::Backend = support::database::Backend::Sqlite;
 
+mod based_on;
 mod harness;
 mod journeys;
 mod live;
