@@ -158,12 +158,13 @@ phone() {
   cdp Emulation.setTouchEmulationEnabled '{"enabled":true,"maxTouchPoints":5}' >/dev/null
   sleep 0.3
 }
-# shot NAME [SELECTOR [HEIGHT]]: the viewport, scrolled so that SELECTOR is at its top
-# (the page's top without one), HEIGHT CSS pixels tall (default: the viewport's).
+# shot NAME [SELECTOR [HEIGHT [ABOVE]]]: the viewport, scrolled so that SELECTOR is ABOVE
+# CSS pixels (default 8) below its top (the page's top without one), HEIGHT CSS pixels
+# tall (default: the viewport's).
 shot() {
-  local name=$1 selector=${2:-} height=${3:-0}
-  js 'const [sel] = arguments; const el = sel && document.querySelector(sel);
-      if (el) { el.scrollIntoView({block: "start"}); window.scrollBy(0, -8); } else { window.scrollTo(0, 0); }' "$selector" >/dev/null
+  local name=$1 selector=${2:-} height=${3:-0} above=${4:-8}
+  js 'const [sel, above] = arguments; const el = sel && document.querySelector(sel);
+      if (el) { el.scrollIntoView({block: "start"}); window.scrollBy(0, -Number(above)); } else { window.scrollTo(0, 0); }' "$selector" "$above" >/dev/null
   sleep 0.3
   local clip
   clip=$(js 'const h = Number(arguments[0]) || window.innerHeight;
@@ -393,6 +394,7 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), Model).serve_forever()
 PY
 python3 "$work/model.py" "$model_port" >"$work/model.log" 2>&1 &
 model=$!
+desktop
 goto /settings
 fill "form[action='/settings/notes'] textarea[name=text]" 'Sign off with "Best, Anna".'
 click "form[action='/settings/notes'] button[type=submit]"
@@ -417,7 +419,7 @@ sofia=$(js 'return [...document.querySelectorAll("article.draft h2 a")].find((a)
 goto "$sofia"
 click "#thread-drafts section.based-on li.precedent:last-child button[value=contact]"
 wait_for_text "Not used again for this contact"
-shot based-on-thread "#thread-drafts section.based-on" 900
+shot based-on-thread "#thread-drafts section.based-on" 960 60
 phone
 goto "$sofia"
 measure "thread (Sofia), a precedent excluded"
@@ -427,6 +429,7 @@ kill "$model" 2>/dev/null || true
 wait "$model" 2>/dev/null || true
 model=""
 start_server JOB_CONCURRENCY=0
+phone
 
 echo "== every other thread, the error page, the feedback page, signed out"
 goto /

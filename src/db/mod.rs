@@ -455,23 +455,40 @@ async fn applied_migrations(exec: Exec<'_>) -> Result<Vec<i64>, sqlx::Error> {
     .await)
 }
 
-/// The URL with its password replaced, for messages and logs.
+/// The URL with its password replaced, for messages and logs: the one after the user
+/// name (`postgres://user:***@host/db`) and a `password=` parameter alike.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
+            let credentials = &base[scheme + 3..at];
             match credentials.find(':') {
                 Some(colon) => format!(
                     "{}{}:***{}",
-                    &url[..scheme + 3],
+                    &base[..scheme + 3],
                     &credentials[..colon],
-                    &url[at..]
+                    &base[at..]
                 ),
-                None => url.to_owned(),
+                None => base.to_owned(),
             }
         }
-        _ => url.to_owned(),
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<&str> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => "password=***",
+                _ => pair,
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
@@ -555,3 +572,30 @@ macro_rules! stored_as_text {
     };
 }
 pub(crate) use stored_as_text;
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact("postgres://draftdesk:s3cret@db.example:5432/app"),
+            "postgres://draftdesk:***@db.example:5432/app"
+        );
+        assert_eq!(
+            redact("postgres:///app?host=/run/pg&password=s3cret&sslmode=require"),
+            "postgres:///app?host=/run/pg&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://me:a@b@host/app?PASSWORD=x"),
+            "postgres://me:***@host/app?password=***"
+        );
+        // Nothing to hide: unchanged.
+        assert_eq!(redact("postgres://me@host/app"), "postgres://me@host/app");
+        assert_eq!(
+            redact("sqlite:///var/lib/draftdesk/draftdesk.db?mode=rwc"),
+            "sqlite:///var/lib/draftdesk/draftdesk.db?mode=rwc"
+        );
+    }
+}

@@ -49,6 +49,29 @@ async fn day_rate_history(model: &FakeLlm, app: &TestApp) -> i64 {
     pending_run(app, "New lead").await
 }
 
+/// A new message from `sender` in `thread` whose run searches for "day rate", then
+/// drafts. Returns the run's opening prompt (with its examples) and what the search
+/// answered.
+async fn day_rate_question(
+    model: &FakeLlm,
+    app: &TestApp,
+    thread: &str,
+    (id, sender, text): (&str, &str, &str),
+) -> (String, String) {
+    model.push([
+        Reply::Tool("search_past_messages", json!({"query": "day rate"})),
+        draft("900 EUR a day."),
+    ]);
+    let before = model.requests().len();
+    send(app, thread, json!([message(id, sender, text)])).await;
+    app.run_jobs().await;
+    let opening = model.requests()[before]["messages"][1]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (opening, last_tool_result(model))
+}
+
 async fn send(app: &TestApp, thread: &str, messages: Value) {
     json_body(app.send_messages(thread, messages).await, 202).await;
 }
@@ -326,18 +349,13 @@ async fn for_good_keeps_a_precedent_out_of_every_later_search() {
     assert!(item.contains("/include"), "it can be taken back: {item}");
 
     // Another thread's run no longer finds it; the rest of the search is unchanged.
-    model.push([
-        Reply::Tool("search_past_messages", json!({"query": "day rate"})),
-        draft("900 EUR a day."),
-    ]);
-    send(
+    let (_, result) = day_rate_question(
+        &model,
         &app,
         "Second lead",
-        json!([message("s1", "Eve", "And your day rate?")]),
+        ("s1", "Eve", "And your day rate?"),
     )
     .await;
-    app.run_jobs().await;
-    let result = last_tool_result(&model);
     assert!(!result.contains("for consulting"), "{result}");
     assert!(!result.contains("It is 850 EUR per day."), "{result}");
     assert!(result.contains("My day rate is 900 EUR"), "{result}");
@@ -364,18 +382,9 @@ async fn for_good_keeps_a_precedent_out_of_every_later_search() {
         app.count("SELECT count(*) FROM excluded_precedents").await,
         0
     );
-    model.push([
-        Reply::Tool("search_past_messages", json!({"query": "day rate"})),
-        draft("Still 900 EUR a day."),
-    ]);
-    send(
-        &app,
-        "Second lead",
-        json!([message("s2", "Eve", "Is it per day?")]),
-    )
-    .await;
-    app.run_jobs().await;
-    assert!(last_tool_result(&model).contains("for consulting"));
+    let (_, result) =
+        day_rate_question(&model, &app, "Second lead", ("s2", "Eve", "Is it per day?")).await;
+    assert!(result.contains("for consulting"), "{result}");
 }
 
 #[tokio::test]
@@ -409,46 +418,27 @@ async fn for_this_contact_keeps_a_precedent_out_of_that_threads_runs_only() {
     );
 
     // The same contact's next run: neither in the prompt's examples nor in the search.
-    model.push([
-        Reply::Tool("search_past_messages", json!({"query": "day rate"})),
-        draft("Happy to share: 900 EUR."),
-    ]);
-    let before = model.requests().len();
-    send(
+    let (opening, result) = day_rate_question(
+        &model,
         &app,
         "New lead",
-        json!([message("n2", "Dee", "So, what day rate?")]),
+        ("n2", "Dee", "So, what day rate?"),
     )
     .await;
-    app.run_jobs().await;
-    let opening = model.requests()[before]["messages"][1]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     assert!(!opening.contains("My day rate is 900 EUR"), "{opening}");
-    let result = last_tool_result(&model);
     assert!(!result.contains("My day rate is 900 EUR"), "{result}");
     assert!(result.contains("It is 850 EUR per day."), "{result}");
 
     // Another contact's run still gets it, as an example and from the search.
-    model.push([
-        Reply::Tool("search_past_messages", json!({"query": "day rate"})),
-        draft("900 EUR a day."),
-    ]);
-    let before = model.requests().len();
-    send(
+    let (opening, result) = day_rate_question(
+        &model,
         &app,
         "Second lead",
-        json!([message("s1", "Eve", "And your day rate?")]),
+        ("s1", "Eve", "And your day rate?"),
     )
     .await;
-    app.run_jobs().await;
-    let opening = model.requests()[before]["messages"][1]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     assert!(opening.contains("My day rate is 900 EUR"), "{opening}");
-    assert!(last_tool_result(&model).contains("My day rate is 900 EUR"));
+    assert!(result.contains("My day rate is 900 EUR"), "{result}");
 }
 
 #[tokio::test]

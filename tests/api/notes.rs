@@ -55,6 +55,13 @@ async fn send(app: &TestApp, thread: &str, id: &str, text: &str) {
     .await;
 }
 
+/// Feedback on the draft `id` through the API, kept as far as `reach` says; accepted.
+async fn give_feedback(app: &TestApp, id: &str, feedback: &str, reach: &str) {
+    let body = json!({"user_id": "anna", "draft_message_id": id, "feedback": feedback,
+                      "reach": reach});
+    json_body(app.post("/process-feedback/", &body).await, 202).await;
+}
+
 #[tokio::test]
 async fn a_contact_note_reaches_only_that_contacts_runs() {
     let model = FakeLlm::start().await;
@@ -73,16 +80,7 @@ async fn a_contact_note_reaches_only_that_contacts_runs() {
         ),
     ]);
     let feedback = "call her Dr. Schmidt, she prefers it";
-    json_body(
-        app.post(
-            "/process-feedback/",
-            &json!({"user_id": "anna", "draft_message_id": first, "feedback": feedback,
-                    "reach": "contact"}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    give_feedback(&app, &first, feedback, "contact").await;
     app.run_jobs().await;
     let asked = model.requests()[2].to_string();
     assert!(
@@ -199,16 +197,7 @@ async fn feedback_kept_always_needs_no_model_instruction_and_a_bad_reach_is_refu
         Reply::Tool("nothing_to_remember", json!({})),
     ]);
     let feedback = "keep it to one line";
-    json_body(
-        app.post(
-            "/process-feedback/",
-            &json!({"user_id": "anna", "draft_message_id": first, "feedback": feedback,
-                    "reach": "always"}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    give_feedback(&app, &first, feedback, "always").await;
     app.run_jobs().await;
     let notes: Vec<(Option<i64>, String, String)> =
         sqlx::query_as("SELECT thread_id, text, source FROM style_notes")

@@ -141,3 +141,37 @@ async fn the_postgres_schema_is_the_twin_of_the_sqlite_one() {
     postgres.get_mut("drafts").map(|c| c.remove("approved_fts"));
     assert_eq!(postgres, sqlite_columns().await);
 }
+
+/// `draftdesk migrate` says which database is ready, never with its password, whether the
+/// URL carries it after the user name or as a parameter.
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL half not run: set DRAFTDESK_TEST_POSTGRES_URL to a server URL (see README)"
+)]
+async fn migrate_names_the_database_without_its_password() {
+    let database = crate::database::TestDatabase::on(crate::database::Backend::Postgres).await;
+    // The test server trusts its local socket, so the password is carried but not needed.
+    let with_password = if database.url.contains('?') {
+        format!("{}&password=hunter2-secret", database.url)
+    } else {
+        format!("{}?password=hunter2-secret", database.url)
+    };
+    let out = crate::process::finished(
+        crate::process::draftdesk()
+            .env("DATABASE_URL", &with_password)
+            .arg("migrate"),
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("database ready: postgres://"), "{said}");
+    assert!(said.contains("password=***"), "{said}");
+    assert!(
+        !said.contains("hunter2"),
+        "the password is not shown: {said}"
+    );
+}

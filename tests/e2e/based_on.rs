@@ -1,5 +1,6 @@
 //! "Based on" in a real browser: the fold on a dashboard card opens, stays open while the
-//! page updates itself, links to the thread a precedent came from, and excludes it.
+//! page updates itself, lists the style note in force, links to the thread a precedent
+//! came from, excludes the precedent and retires the note.
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +8,7 @@ use serde_json::json;
 
 use crate::fake_llm::{Reply, draft, no_reply};
 use crate::harness::World;
-use crate::steps::{click, create_token, paste, set_up_account};
+use crate::steps::{click, create_token, fill, paste, set_up_account};
 
 async fn scalar(world: &World, sql: &str) -> i64 {
     let db = crate::support::helpers::any_pool(&world.database_url).await;
@@ -45,6 +46,14 @@ async fn the_based_on_fold_opens_stays_open_links_to_its_thread_and_excludes() {
         .run("based_on", |world| async move {
             set_up_account(&world).await;
             let token = create_token(&world).await;
+            world
+                .browser
+                .goto(&world.url("/settings"))
+                .await
+                .expect("settings");
+            fill(&world, "#new-note", "Sign off with Best.").await;
+            click(&world, "#add-note button[type=submit]").await;
+            world.wait_for_text("Note added for every draft.").await;
             paste(
                 &world,
                 "Old client",
@@ -69,6 +78,8 @@ async fn the_based_on_fold_opens_stays_open_links_to_its_thread_and_excludes() {
             world
                 .wait_for_text("What is your day rate for consulting?")
                 .await;
+            world.wait_for_text("Style notes in force").await;
+            world.wait_for_text("Sign off with Best. (for every draft)").await;
 
             // The page updates itself (a draft for another thread arrives, and this card's
             // actions now come back to it): the fold the reviewer opened stays open, even
@@ -164,6 +175,26 @@ async fn the_based_on_fold_opens_stays_open_links_to_its_thread_and_excludes() {
                 .await;
             world.wait_for_text("Hello again, Cy.").await;
             assert!(is_open(&world, &fold).await, "the fold came back closed");
+
+            // "Don't use this again" on the note retires it, and comes back to it.
+            click(&world, &format!("{fold} form[action$='/retire'] button")).await;
+            world.wait_for_text("Note retired.").await;
+            world.wait_for_text("No draft is given it now.").await;
+            assert!(is_open(&world, &fold).await);
+            let url = world.browser.current_url().await.expect("a URL");
+            assert!(
+                url.fragment()
+                    .is_some_and(|f| f.starts_with(&format!("run-{run}-note-"))),
+                "{url}"
+            );
+            assert_eq!(
+                scalar(
+                    &world,
+                    "SELECT count(*) FROM style_notes WHERE retired_at IS NOT NULL"
+                )
+                .await,
+                1
+            );
 
             // On a phone, the open panel fits the screen on both pages.
             world
