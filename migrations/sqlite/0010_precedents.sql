@@ -47,3 +47,9 @@ CREATE UNIQUE INDEX excluded_precedents_once ON excluded_precedents (
     user_id, coalesce(for_thread_id, 0), coalesce(draft_id, 0), coalesce(message_id, 0),
     coalesce(thread_id, 0)
 );
+-- "Based on" marks each precedent a page lists as excluded or not: by the excluded reply,
+-- message or conversation, each by its own index (these also serve the cascades when one
+-- is deleted).
+CREATE INDEX excluded_precedents_draft ON excluded_precedents (draft_id);
+CREATE INDEX excluded_precedents_message ON excluded_precedents (message_id);
+CREATE INDEX excluded_precedents_thread ON excluded_precedents (thread_id);

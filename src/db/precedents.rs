@@ -203,20 +203,22 @@ pub async fn for_runs(
         return Ok(Vec::new());
     }
     let ids = serde_json::to_string(run_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    // An exclusion applies to the reply or message itself, or to its whole conversation.
+    // An exclusion applies to the reply or message itself, or to its whole conversation:
+    // each of the three is looked up by its own index. They are the user's own (so the
+    // user's exclusions need no other condition, which would lead the planner to scan
+    // them all by user instead). An exclusion for good (no `for_thread_id`) wins over one
+    // for this contact.
     let sql = match exec.backend() {
         Backend::Sqlite => {
             "SELECT p.id, p.run_id, p.kind, p.thread_id, t.name AS thread_name, m.sender_name, \
                     p.excerpt, p.answer, \
-                    CASE WHEN EXISTS (SELECT 1 FROM excluded_precedents x \
-                                      WHERE x.user_id = $2 AND x.for_thread_id IS NULL \
-                                        AND (x.draft_id = p.draft_id OR x.message_id = p.message_id \
-                                             OR x.thread_id = p.thread_id)) THEN 'always' \
-                         WHEN EXISTS (SELECT 1 FROM excluded_precedents x \
-                                      WHERE x.user_id = $2 AND x.for_thread_id = r.thread_id \
-                                        AND (x.draft_id = p.draft_id OR x.message_id = p.message_id \
-                                             OR x.thread_id = p.thread_id)) THEN 'contact' \
-                    END AS excluded \
+                    (SELECT CASE WHEN count(*) = 0 THEN NULL \
+                                 WHEN count(*) > count(x.for_thread_id) THEN 'always' \
+                                 ELSE 'contact' END \
+                     FROM excluded_precedents x \
+                     WHERE (x.thread_id = p.thread_id OR x.draft_id = p.draft_id \
+                            OR x.message_id = p.message_id) \
+                       AND (x.for_thread_id IS NULL OR x.for_thread_id = r.thread_id)) AS excluded \
              FROM run_precedents p \
              JOIN agent_runs r ON r.id = p.run_id \
              JOIN threads rt ON rt.id = r.thread_id \
@@ -228,15 +230,13 @@ pub async fn for_runs(
         Backend::Postgres => {
             "SELECT p.id, p.run_id, p.kind, p.thread_id, t.name AS thread_name, m.sender_name, \
                     p.excerpt, p.answer, \
-                    CASE WHEN EXISTS (SELECT 1 FROM excluded_precedents x \
-                                      WHERE x.user_id = $2 AND x.for_thread_id IS NULL \
-                                        AND (x.draft_id = p.draft_id OR x.message_id = p.message_id \
-                                             OR x.thread_id = p.thread_id)) THEN 'always' \
-                         WHEN EXISTS (SELECT 1 FROM excluded_precedents x \
-                                      WHERE x.user_id = $2 AND x.for_thread_id = r.thread_id \
-                                        AND (x.draft_id = p.draft_id OR x.message_id = p.message_id \
-                                             OR x.thread_id = p.thread_id)) THEN 'contact' \
-                    END AS excluded \
+                    (SELECT CASE WHEN count(*) = 0 THEN NULL \
+                                 WHEN count(*) > count(x.for_thread_id) THEN 'always' \
+                                 ELSE 'contact' END \
+                     FROM excluded_precedents x \
+                     WHERE (x.thread_id = p.thread_id OR x.draft_id = p.draft_id \
+                            OR x.message_id = p.message_id) \
+                       AND (x.for_thread_id IS NULL OR x.for_thread_id = r.thread_id)) AS excluded \
              FROM run_precedents p \
              JOIN agent_runs r ON r.id = p.run_id \
              JOIN threads rt ON rt.id = r.thread_id \
