@@ -70,7 +70,9 @@ impl Agent {
             task.as_of,
         )
         .await?;
-        for example in &examples {
+        // The thread's own approved replies are examples too, but not precedents from
+        // the user's other conversations.
+        for example in examples.iter().filter(|e| e.thread_id != task.thread.id) {
             precedents::note(&mut record.precedents, NewPrecedent::example(example));
         }
         let mut messages = context::opening_messages(task, &examples, self.draft_prompt.as_deref());

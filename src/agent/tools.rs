@@ -289,12 +289,6 @@ async fn read_thread(
             data(name)
         ));
     };
-    if precedents::thread_excluded(db.read(), task.user.id, thread.id, task.thread.id).await? {
-        return Ok(format!(
-            "error: the user asked not to use the conversation \"{}\" here",
-            data(&thread.name)
-        ));
-    }
     let mut messages = db::messages::list_thread(db.read(), thread.id).await?;
     if let Some(as_of) = task.as_of {
         // A replay sees the conversation as it was then.
@@ -306,8 +300,14 @@ async fn read_thread(
             ));
         }
     }
-    // The conversation being answered is the task, not a precedent.
+    // The conversation being answered is the task, not a precedent: never excluded.
     if thread.id != task.thread.id {
+        if precedents::thread_excluded(db.read(), task.user.id, thread.id, task.thread.id).await? {
+            return Ok(format!(
+                "error: the user asked not to use the conversation \"{}\" here",
+                data(&thread.name)
+            ));
+        }
         precedents::note(found, NewPrecedent::thread(thread.id, &messages));
     }
     Ok(format!(

@@ -1,6 +1,6 @@
 //! The `agent_runs` table: one row per run of the agent, with its whole transcript.
 
-use super::{Exec, on};
+use super::{Backend, Exec, on};
 
 use super::{JobId, MessageId, NoteId, RunId, ThreadId, Timestamp};
 
@@ -208,4 +208,28 @@ pub async fn abandon_unfinished(
     .await
     .map(|done| done.rows_affected()))
     .map(|_| ())
+}
+
+/// Of `run_ids`, the runs from before draftdesk recorded what a run was given and shown
+/// (its style notes and its precedents came with the same version).
+pub async fn unrecorded(exec: Exec<'_>, run_ids: &[RunId]) -> Result<Vec<RunId>, sqlx::Error> {
+    if run_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(run_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let sql = match exec.backend() {
+        Backend::Sqlite => {
+            "SELECT id FROM agent_runs \
+             WHERE id IN (SELECT value FROM json_each($1)) AND style_note_ids IS NULL"
+        }
+        Backend::Postgres => {
+            "SELECT id FROM agent_runs \
+             WHERE id IN (SELECT json_array_elements_text($1::json)::bigint) \
+               AND style_note_ids IS NULL"
+        }
+    };
+    on!(exec, |c| sqlx::query_scalar(sql)
+        .bind(&ids)
+        .fetch_all(c)
+        .await)
 }

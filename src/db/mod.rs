@@ -458,8 +458,14 @@ async fn applied_migrations(exec: Exec<'_>) -> Result<Vec<i64>, sqlx::Error> {
 /// The URL with its password replaced, for messages and logs: the one after the user
 /// name (`postgres://user:***@host/db`) and a `password=` parameter alike.
 pub fn redact(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
+    // The query starts after the credentials: a password may hold a `?` of its own. Should
+    // the query hold an `@`, more than the password is hidden, never less.
+    let after_credentials = url.rfind('@').map_or(0, |at| at + 1);
+    let (base, query) = match url[after_credentials..].find('?') {
+        Some(q) => (
+            &url[..after_credentials + q],
+            Some(&url[after_credentials + q + 1..]),
+        ),
         None => (url, None),
     };
     let mut out = match (base.find("://"), base.rfind('@')) {
@@ -590,6 +596,10 @@ mod tests {
         assert_eq!(
             redact("postgres://me:a@b@host/app?PASSWORD=x"),
             "postgres://me:***@host/app?password=***"
+        );
+        assert_eq!(
+            redact("postgres://me:pa?ss/w@host/app?sslmode=require"),
+            "postgres://me:***@host/app?sslmode=require"
         );
         // Nothing to hide: unchanged.
         assert_eq!(redact("postgres://me@host/app"), "postgres://me@host/app");

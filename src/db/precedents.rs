@@ -136,7 +136,9 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-/// Stores a run's precedents in the order given, in one statement.
+/// Stores a run's precedents in the order given, in one statement. One removed while the
+/// run worked (a message taken out of its thread, a thread deleted) is left out: the run's
+/// result stands, and a panel lists only what still exists.
 pub async fn record(
     exec: Exec<'_>,
     run_id: RunId,
@@ -154,7 +156,13 @@ pub async fn record(
                     json_extract(p.value, '$.draft_id'), json_extract(p.value, '$.message_id'), \
                     json_extract(p.value, '$.thread_id'), json_extract(p.value, '$.excerpt'), \
                     json_extract(p.value, '$.answer') \
-             FROM json_each($2) AS p"
+             FROM json_each($2) AS p \
+             WHERE EXISTS (SELECT 1 FROM threads t WHERE t.id = json_extract(p.value, '$.thread_id')) \
+               AND (json_extract(p.value, '$.draft_id') IS NULL \
+                    OR EXISTS (SELECT 1 FROM drafts d WHERE d.id = json_extract(p.value, '$.draft_id'))) \
+               AND (json_extract(p.value, '$.message_id') IS NULL \
+                    OR EXISTS (SELECT 1 FROM messages m \
+                               WHERE m.id = json_extract(p.value, '$.message_id')))"
         }
         Backend::Postgres => {
             "INSERT INTO run_precedents (run_id, position, kind, draft_id, message_id, thread_id, \
@@ -162,7 +170,12 @@ pub async fn record(
              SELECT $1::bigint, e.n - 1, e.p->>'kind', (e.p->>'draft_id')::bigint, \
                     (e.p->>'message_id')::bigint, (e.p->>'thread_id')::bigint, e.p->>'excerpt', \
                     e.p->>'answer' \
-             FROM json_array_elements($2::json) WITH ORDINALITY AS e(p, n)"
+             FROM json_array_elements($2::json) WITH ORDINALITY AS e(p, n) \
+             WHERE EXISTS (SELECT 1 FROM threads t WHERE t.id = (e.p->>'thread_id')::bigint) \
+               AND (e.p->>'draft_id' IS NULL \
+                    OR EXISTS (SELECT 1 FROM drafts d WHERE d.id = (e.p->>'draft_id')::bigint)) \
+               AND (e.p->>'message_id' IS NULL \
+                    OR EXISTS (SELECT 1 FROM messages m WHERE m.id = (e.p->>'message_id')::bigint))"
         }
     };
     on!(exec, |c| sqlx::query(sql)
@@ -307,24 +320,41 @@ pub async fn exclude(
     Ok(added == 1)
 }
 
+/// What taking back "Don't use this again" did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Included {
+    /// How many exclusions were taken back.
+    pub exclusions: usize,
+    /// Whether one of them was of the precedent's whole conversation, which the rest of
+    /// that conversation is free to be used again with.
+    pub conversation: bool,
+}
+
 /// Takes back every exclusion that keeps the user's precedent `id` out of the runs of the
-/// thread whose run met it (for that contact or for good, of it or of its conversation);
-/// returns how many there were.
-pub async fn include(exec: Exec<'_>, user_id: UserId, id: PrecedentId) -> Result<u64, sqlx::Error> {
-    on!(exec, |c| sqlx::query(
+/// thread whose run met it (for that contact or for good, of it or of its conversation).
+pub async fn include(
+    exec: Exec<'_>,
+    user_id: UserId,
+    id: PrecedentId,
+) -> Result<Included, sqlx::Error> {
+    let removed: Vec<Option<ThreadId>> = on!(exec, |c| sqlx::query_scalar(
         "DELETE FROM excluded_precedents WHERE user_id = $2 AND id IN ( \
            SELECT x.id FROM run_precedents p \
            JOIN agent_runs r ON r.id = p.run_id \
            JOIN excluded_precedents x \
              ON x.draft_id = p.draft_id OR x.message_id = p.message_id \
                 OR x.thread_id = p.thread_id \
-           WHERE p.id = $1 AND (x.for_thread_id IS NULL OR x.for_thread_id = r.thread_id))",
+           WHERE p.id = $1 AND (x.for_thread_id IS NULL OR x.for_thread_id = r.thread_id)) \
+         RETURNING thread_id",
     )
     .bind(id)
     .bind(user_id)
-    .execute(c)
-    .await
-    .map(|done| done.rows_affected()))
+    .fetch_all(c)
+    .await)?;
+    Ok(Included {
+        exclusions: removed.len(),
+        conversation: removed.iter().any(Option::is_some),
+    })
 }
 
 /// Whether the user asked that conversation `thread_id` not be used again, for good or

@@ -5,7 +5,7 @@
 //! this contact or for good (the form posts here do and undo it), a note is retired
 //! (through Settings' own form).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::csrf::CsrfForm;
 use super::{PageError, PageUser, safe_next};
+use crate::db::agent_runs;
 use crate::db::precedents::{self, Precedent, PrecedentKind, Scope};
 use crate::db::style_notes::{self, GivenNote};
 use crate::db::{Db, PrecedentId, RunId, Timestamp, UserId};
@@ -28,6 +29,9 @@ pub struct BasedOn {
     pub offline: bool,
     /// Why the run decided as it did, when it said.
     pub reason: Option<String>,
+    /// Whether the run's notes and precedents were recorded (not for runs from before
+    /// draftdesk kept them).
+    pub recorded: bool,
     /// The style notes in force when the run started, as it was given them.
     pub notes: Vec<GivenNote>,
     pub precedents: Vec<Precedent>,
@@ -110,6 +114,10 @@ pub async fn panels(
     for precedent in precedents::for_runs(db.read(), user_id, &ids).await? {
         by_run.entry(precedent.run_id).or_default().push(precedent);
     }
+    let unrecorded: HashSet<RunId> = agent_runs::unrecorded(db.read(), &ids)
+        .await?
+        .into_iter()
+        .collect();
     let mut notes_by_run: HashMap<RunId, Vec<GivenNote>> = HashMap::new();
     for note in style_notes::for_runs(db.read(), user_id, &ids).await? {
         notes_by_run.entry(note.run_id).or_default().push(note);
@@ -122,6 +130,7 @@ pub async fn panels(
                 model: run.model,
                 offline: run.offline,
                 reason: run.reason.filter(|r| !r.trim().is_empty()),
+                recorded: !unrecorded.contains(&run.run_id),
                 notes: notes_by_run.remove(&run.run_id).unwrap_or_default(),
                 precedents: by_run.remove(&run.run_id).unwrap_or_default(),
                 return_to: return_to.to_owned(),
@@ -176,8 +185,13 @@ pub async fn include(
     CsrfForm(form): CsrfForm<IncludeForm>,
 ) -> Result<Response, PageError> {
     let id = precedent_of(&state, &user, &id).await?;
-    precedents::include(state.db.write(), user.user.id, id).await?;
-    user.notice("The agent may use it again.").await?;
+    let included = precedents::include(state.db.write(), user.user.id, id).await?;
+    user.notice(if included.conversation {
+        "The agent may use it again, and the rest of its conversation too."
+    } else {
+        "The agent may use it again."
+    })
+    .await?;
     Ok(Redirect::to(safe_next(form.return_to.as_deref())).into_response())
 }
 

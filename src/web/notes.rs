@@ -93,7 +93,7 @@ pub async fn retire(
     CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> Result<Response, PageError> {
     let outcome = notes::retire(&state.db, &user.user, note_id(&id)?).await;
-    let done = "Note retired. No draft is given it from now on; restore it in Settings.";
+    let done = "Note retired: no draft is given it from now on. You can restore it.";
     settle(&user, outcome.map(|()| done), form.back_or(NOTES)).await
 }
 
@@ -122,9 +122,9 @@ pub struct ReturnForm {
 impl ReturnForm {
     /// The page the form came from, if it said (and it is ours), else `default`.
     fn back_or<'a>(&'a self, default: &'a str) -> &'a str {
-        match self.return_to.as_deref() {
-            Some(_) => safe_next(self.return_to.as_deref()),
-            None => default,
+        match self.return_to.as_deref().map(str::trim) {
+            Some(back) if !back.is_empty() => safe_next(Some(back)),
+            _ => default,
         }
     }
 }

@@ -268,9 +268,7 @@ async fn the_panel_lists_exactly_what_the_search_returned_each_linking_to_its_th
             .find(&format!("id=\"precedent-{precedent}\""))
             .unwrap_or_else(|| panic!("precedent {precedent} listed in order: {fold}"));
         at += item;
-        let next = fold[at + 1..]
-            .find("id=\"precedent-")
-            .map_or(fold.len(), |n| at + 1 + n);
+        let next = fold[at..].find("</li>").map_or(fold.len(), |n| at + n);
         let item = &fold[at..next];
         assert!(
             item.contains(&format!("href=\"/threads/{thread}\"")),
@@ -645,7 +643,7 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
     )
     .await;
     let thread_page = browser.page(&format!("/threads/{bob}")).await;
-    assert!(!panel(&thread_page, first_run).contains("Style notes in force"));
+    assert!(!panel(&thread_page, first_run).contains("Style notes it was given"));
 
     // Edited in Settings: the panel keeps what the run was given and says what it reads now.
     let response = browser
@@ -696,7 +694,10 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
             .expect("the note");
     assert!(retired.is_some(), "retired");
     let dashboard = browser.page("/").await;
-    assert!(dashboard.contains("Note retired."), "the notice");
+    assert!(
+        dashboard.contains("Note retired: no draft is given it from now on."),
+        "the notice"
+    );
     let note = item(
         &panel(&dashboard, anna_run),
         &format!("run-{anna_run}-note-{always}"),
@@ -726,7 +727,7 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
         .to_owned();
     assert!(!prompt.contains("Sign off with Best."), "{prompt}");
     let next = pending_run(&app, "Anna").await;
-    assert!(!panel(&browser.page("/").await, next).contains("Style notes in force"));
+    assert!(!panel(&browser.page("/").await, next).contains("Style notes it was given"));
 
     // "Use it again" from the old card restores it.
     let response = browser
@@ -741,5 +742,233 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
         app.count("SELECT count(*) FROM style_notes WHERE retired_at IS NULL")
             .await,
         2
+    );
+}
+
+#[tokio::test]
+async fn a_precedent_removed_while_the_run_works_is_left_out_and_the_draft_stands() {
+    let model = FakeLlm::start().await;
+    let app = spawn_app_with_model(&model.base_url).await;
+    day_rate_history(&model, &app).await;
+    let browser = signed_in(&app, "anna").await;
+    let old_client = thread_id(&app, "Old client").await;
+    let question = message_id(&app, "o1").await;
+
+    // The run finds the old client's question; before it drafts, that message is removed.
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    model.push([
+        Reply::Tool("search_past_messages", json!({"query": "day rate"})),
+        Reply::Gated(gate.clone(), Box::new(draft("900 EUR a day."))),
+    ]);
+    let before = model.requests().len();
+    send(
+        &app,
+        "Second lead",
+        json!([message("s1", "Eve", "And your day rate?")]),
+    )
+    .await;
+    let remove = async {
+        while model.requests().len() < before + 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(last_tool_result(&model).contains("for consulting"));
+        let path = format!("/threads/{old_client}/messages/{question}/remove");
+        let response = browser
+            .submit(&format!("/threads/{old_client}"), &path, &[])
+            .await;
+        assert_see_other(&response, &format!("/threads/{old_client}"));
+        gate.add_permits(1);
+    };
+    tokio::join!(app.run_jobs(), remove);
+
+    // The draft is there, and its panel lists what still exists.
+    let run = pending_run(&app, "Second lead").await;
+    let outcome: String = sqlx::query_scalar("SELECT outcome FROM agent_runs WHERE id = $1")
+        .bind(run)
+        .fetch_one(&app.sql)
+        .await
+        .expect("the run");
+    assert_eq!(outcome, "drafted");
+    let rows = precedents(&app, run).await;
+    assert!(!rows.is_empty(), "the rest is recorded");
+    assert!(rows.iter().all(|r| r.3 != Some(question)), "{rows:?}");
+    assert!(!panel(&browser.page("/").await, run).contains("for consulting"));
+}
+
+#[tokio::test]
+async fn the_thread_being_answered_is_never_a_precedent_nor_kept_from_its_own_run() {
+    let model = FakeLlm::start().await;
+    let app = spawn_app_with_model(&model.base_url).await;
+    day_rate_history(&model, &app).await;
+    let browser = signed_in(&app, "anna").await;
+    let recruiter = thread_id(&app, "Recruiter").await;
+
+    // The recruiter writes again: the run is shown its own approved reply as an example of
+    // the user's voice, which is not a precedent from another conversation.
+    model.push([draft("Yes, 900 EUR.")]);
+    let before = model.requests().len();
+    send(
+        &app,
+        "Recruiter",
+        json!([message("r2", "Cleo", "Is that per day?")]),
+    )
+    .await;
+    app.run_jobs().await;
+    let opening = model.requests()[before]["messages"][1]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        opening.contains("My day rate is 900 EUR"),
+        "an example: {opening}"
+    );
+    let run = pending_run(&app, "Recruiter").await;
+    assert!(
+        precedents(&app, run).await.iter().all(|r| r.4 != recruiter),
+        "nothing of the thread itself"
+    );
+    let fold = panel(&browser.page("/").await, run);
+    assert!(
+        fold.contains("It used nothing from your other conversations."),
+        "{fold}"
+    );
+
+    // Another run reads the recruiter's conversation in full; it is kept out for good.
+    model.push([
+        Reply::Tool("get_thread", json!({"thread_name": "Recruiter"})),
+        draft("900 EUR."),
+    ]);
+    send(
+        &app,
+        "Second lead",
+        json!([message("s1", "Eve", "And your day rate?")]),
+    )
+    .await;
+    app.run_jobs().await;
+    let second = pending_run(&app, "Second lead").await;
+    let read = precedents(&app, second)
+        .await
+        .into_iter()
+        .find(|r| r.1 == "thread")
+        .expect("the conversation read in full")
+        .0;
+    let response = browser
+        .submit(
+            "/",
+            &format!("/precedents/{read}/exclude"),
+            &[("scope", "always"), ("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+
+    // The recruiter's own run may still read its own conversation.
+    model.push([
+        Reply::Tool("get_thread", json!({"thread_name": "Recruiter"})),
+        draft("Still 900 EUR."),
+    ]);
+    send(
+        &app,
+        "Recruiter",
+        json!([message("r3", "Cleo", "Is that negotiable?")]),
+    )
+    .await;
+    app.run_jobs().await;
+    let result = last_tool_result(&model);
+    assert!(result.starts_with("Conversation \"Recruiter\""), "{result}");
+    // Any other run may not.
+    model.push([
+        Reply::Tool("get_thread", json!({"thread_name": "Recruiter"})),
+        draft("900 EUR, as said."),
+    ]);
+    send(
+        &app,
+        "Second lead",
+        json!([message("s2", "Eve", "Per day?")]),
+    )
+    .await;
+    app.run_jobs().await;
+    let result = last_tool_result(&model);
+    assert!(
+        result.contains("asked not to use the conversation"),
+        "{result}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_from_before_the_record_says_so_and_using_a_conversation_again_says_how_much() {
+    let model = FakeLlm::start().await;
+    let app = spawn_app_with_model(&model.base_url).await;
+    let run = day_rate_history(&model, &app).await;
+    let browser = signed_in(&app, "anna").await;
+
+    // A run from before draftdesk recorded what runs were given.
+    sqlx::query("UPDATE agent_runs SET style_note_ids = NULL WHERE id = $1")
+        .bind(run)
+        .execute(&app.sql)
+        .await
+        .expect("updated");
+    sqlx::query("DELETE FROM run_precedents WHERE run_id = $1")
+        .bind(run)
+        .execute(&app.sql)
+        .await
+        .expect("deleted");
+    let fold = panel(&browser.page("/").await, run);
+    assert!(fold.contains("was not recorded"), "{fold}");
+    assert!(
+        !fold.contains("It used nothing from your other conversations."),
+        "{fold}"
+    );
+    assert!(
+        fold.contains("<summary>Based on</summary>"),
+        "no counts: {fold}"
+    );
+
+    // A conversation read in full and kept out keeps its messages out too; using one of
+    // them again frees the whole conversation, and the notice says so.
+    model.push([
+        Reply::Tool("get_thread", json!({"thread_name": "Old client"})),
+        Reply::Tool("search_past_messages", json!({"query": "consulting"})),
+        draft("900 EUR."),
+    ]);
+    send(
+        &app,
+        "Second lead",
+        json!([message("s1", "Eve", "And your day rate?")]),
+    )
+    .await;
+    app.run_jobs().await;
+    let second = pending_run(&app, "Second lead").await;
+    let rows = precedents(&app, second).await;
+    let read = rows.iter().find(|r| r.1 == "thread").expect("read").0;
+    let found = rows.iter().find(|r| r.1 == "exchange").expect("found").0;
+    browser
+        .submit(
+            "/",
+            &format!("/precedents/{read}/exclude"),
+            &[("scope", "contact"), ("return_to", "/")],
+        )
+        .await;
+    let fold = panel(&browser.page("/").await, second);
+    let message = item(&fold, &format!("precedent-{found}"));
+    assert!(
+        message.contains("Not used again for this contact."),
+        "{message}"
+    );
+    let response = browser
+        .submit(
+            "/",
+            &format!("/precedents/{found}/include"),
+            &[("return_to", "/")],
+        )
+        .await;
+    assert_see_other(&response, "/");
+    let dashboard = browser.page("/").await;
+    assert!(
+        dashboard.contains("The agent may use it again, and the rest of its conversation too."),
+        "{dashboard}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM excluded_precedents").await,
+        0
     );
 }

@@ -150,7 +150,7 @@ async fn a_contact_note_reaches_only_that_contacts_runs() {
         .find(&format!("id=\"based-on-run-{run}\""))
         .expect("the run's panel")..];
     let panel = &panel[..panel.find("</section>").expect("the panel ends")];
-    assert!(panel.contains("Style notes in force"), "{panel}");
+    assert!(panel.contains("Style notes it was given"), "{panel}");
     assert!(
         panel.contains(
             "Address her as Dr. Schmidt.</span> <span class=\"muted\">(for this contact)"

@@ -78,7 +78,7 @@ async fn the_based_on_fold_opens_stays_open_links_to_its_thread_and_excludes() {
             world
                 .wait_for_text("What is your day rate for consulting?")
                 .await;
-            world.wait_for_text("Style notes in force").await;
+            world.wait_for_text("Style notes it was given").await;
             world.wait_for_text("Sign off with Best. (for every draft)").await;
 
             // The page updates itself (a draft for another thread arrives, and this card's
@@ -178,7 +178,7 @@ async fn the_based_on_fold_opens_stays_open_links_to_its_thread_and_excludes() {
 
             // "Don't use this again" on the note retires it, and comes back to it.
             click(&world, &format!("{fold} form[action$='/retire'] button")).await;
-            world.wait_for_text("Note retired.").await;
+            world.wait_for_text("Note retired: no draft is given it from now on.").await;
             world.wait_for_text("No draft is given it now.").await;
             assert!(is_open(&world, &fold).await);
             let url = world.browser.current_url().await.expect("a URL");
