@@ -327,21 +327,12 @@ async fn for_good_keeps_a_precedent_out_of_every_later_search() {
 
     let browser = signed_in(&app, "anna").await;
     let back = format!("/#precedent-{old_question}");
-    let response = browser
-        .submit(
-            "/",
-            &format!("/precedents/{old_question}/exclude"),
-            &[("scope", "always"), ("return_to", &back)],
-        )
-        .await;
+    let response = exclude(&browser, old_question, "always", &back).await;
     assert_see_other(&response, &back);
     let dashboard = browser.page("/").await;
     assert!(dashboard.contains("The agent will not use it again."));
     let fold = panel(&dashboard, run);
-    let item = &fold[fold
-        .find(&format!("id=\"precedent-{old_question}\""))
-        .expect("still listed")..];
-    let item = &item[..item.find("</li>").expect("the item ends")];
+    let item = item(&fold, &format!("precedent-{old_question}"));
     assert!(item.contains("Not used again."), "{item}");
     assert!(!item.contains("value=\"always\""), "{item}");
     assert!(item.contains("/include"), "it can be taken back: {item}");
@@ -398,13 +389,7 @@ async fn for_this_contact_keeps_a_precedent_out_of_that_threads_runs_only() {
         .0;
 
     let browser = signed_in(&app, "anna").await;
-    let response = browser
-        .submit(
-            "/",
-            &format!("/precedents/{approved}/exclude"),
-            &[("scope", "contact"), ("return_to", "/")],
-        )
-        .await;
+    let response = exclude(&browser, approved, "contact", "/").await;
     assert_see_other(&response, "/");
     let dashboard = browser.page("/").await;
     assert!(dashboard.contains("The agent will not use it again for this contact."));
@@ -563,6 +548,18 @@ async fn another_users_precedent_is_not_found_and_a_bad_scope_is_refused() {
         app.count("SELECT count(*) FROM excluded_precedents").await,
         1
     );
+}
+
+/// "Don't use this again" on precedent `id`, for this contact or for good, from the
+/// dashboard; the form comes back to `back`.
+async fn exclude(browser: &Browser, id: i64, scope: &str, back: &str) -> reqwest::Response {
+    browser
+        .submit(
+            "/",
+            &format!("/precedents/{id}/exclude"),
+            &[("scope", scope), ("return_to", back)],
+        )
+        .await
 }
 
 /// The item of `id` in a panel, to the end of its list item.
@@ -852,13 +849,7 @@ async fn the_thread_being_answered_is_never_a_precedent_nor_kept_from_its_own_ru
         .find(|r| r.1 == "thread")
         .expect("the conversation read in full")
         .0;
-    let response = browser
-        .submit(
-            "/",
-            &format!("/precedents/{read}/exclude"),
-            &[("scope", "always"), ("return_to", "/")],
-        )
-        .await;
+    let response = exclude(&browser, read, "always", "/").await;
     assert_see_other(&response, "/");
 
     // The recruiter's own run may still read its own conversation.
@@ -941,13 +932,7 @@ async fn a_run_from_before_the_record_says_so_and_using_a_conversation_again_say
     let rows = precedents(&app, second).await;
     let read = rows.iter().find(|r| r.1 == "thread").expect("read").0;
     let found = rows.iter().find(|r| r.1 == "exchange").expect("found").0;
-    browser
-        .submit(
-            "/",
-            &format!("/precedents/{read}/exclude"),
-            &[("scope", "contact"), ("return_to", "/")],
-        )
-        .await;
+    exclude(&browser, read, "contact", "/").await;
     let fold = panel(&browser.page("/").await, second);
     let message = item(&fold, &format!("precedent-{found}"));
     assert!(

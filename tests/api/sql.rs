@@ -29,6 +29,13 @@ const DYNAMIC: &[(&str, usize, &str)] = &[
          the dashboard tests run it on both backends",
     ),
     (
+        "src/db/agent_runs.rs",
+        1,
+        "which runs predate the record of what runs were given reads a JSON list of run ids \
+         in each backend's words: based_on::a_run_from_before_the_record_says_so… runs it on \
+         both backends",
+    ),
+    (
         "src/db/jobs.rs",
         3,
         "the claim's subquery differs for queued and abandoned jobs and per backend: \
@@ -54,9 +61,9 @@ const DYNAMIC: &[(&str, usize, &str)] = &[
     (
         "src/db/style_notes.rs",
         1,
-        "the notes a run was given read its JSON list of ids in each backend's words, the \
-         arms checked here: notes::a_contact_note_reaches_only_that_contacts_runs runs it on \
-         both backends",
+        "the notes the panels' runs were given read JSON lists of ids in each backend's \
+         words, the arms checked here: based_on::the_panel_lists_the_notes_in_force… runs it \
+         on both backends",
     ),
 ];
 
