@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(crate::nul::refuse))
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -32,6 +32,8 @@ pub mod logging;
 pub mod net;
 /// Style notes: the versioned list, feedback's reach, and what edits teach.
 pub mod notes;
+/// NUL characters refused at the door.
+pub mod nul;
 /// The conversation paste parser.
 pub mod paste;
 /// `draftdesk replay`: re-drafting approved threads with another model, to compare.

@@ -169,7 +169,9 @@ fn function(name: &str, description: &str, properties: Value) -> ChatCompletionT
 /// error that goes back to the model, so it can correct itself.
 pub fn arguments<T: for<'de> Deserialize<'de>>(name: &str, raw: &str) -> Result<T, String> {
     let raw = if raw.trim().is_empty() { "{}" } else { raw };
-    serde_json::from_str(raw).map_err(|e| {
+    // A NUL in what the model wrote cannot be stored (on PostgreSQL) and is never meant.
+    let raw = crate::nul::strip_from_json(raw);
+    serde_json::from_str(&raw).map_err(|e| {
         format!("error: the arguments of {name} could not be read ({e}); send a JSON object as the tool's schema describes")
     })
 }

@@ -198,3 +198,143 @@ async fn sql_and_html_in_fields_are_stored_as_plain_text() {
     .expect("the messages table is still there");
     assert_eq!(stored, (thread.to_owned(), content.to_owned()));
 }
+
+/// A NUL character in any text a client sends never gives a 5xx: PostgreSQL cannot store
+/// one in text (SQLite can), so the same request must be answered alike on both.
+#[tokio::test]
+async fn a_nul_character_in_any_field_is_never_a_server_error() {
+    let app = spawn_app().await;
+    json_body(
+        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
+            .await,
+        202,
+    )
+    .await;
+    let draft = app.insert_draft("anna", "Anna", "Sure!").await;
+    let nul = "before\u{0}after";
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "/send-messages/",
+            json!({"user_id": "anna", "thread_name": nul, "messages": [message("n1", "Nia", "Hi")]}),
+        ),
+        (
+            "/send-messages/",
+            json!({"user_id": "anna", "thread_name": "Nia", "messages": [message("n2", nul, "Hi")]}),
+        ),
+        (
+            "/send-messages/",
+            json!({"user_id": "anna", "thread_name": "Nia", "messages": [message("n3", "Nia", nul)]}),
+        ),
+        (
+            "/send-messages/",
+            json!({"user_id": "anna", "thread_name": "Nia", "messages": [message(nul, "Nia", "Hi")]}),
+        ),
+        (
+            "/send-messages/",
+            json!({"user_id": nul, "thread_name": "Nia", "messages": [message("n4", "Nia", "Hi")]}),
+        ),
+        (
+            "/process-feedback/",
+            json!({"user_id": "anna", "draft_message_id": draft, "feedback": nul}),
+        ),
+        (
+            "/process-feedback/",
+            json!({"user_id": "anna", "draft_message_id": nul, "feedback": "x"}),
+        ),
+        (
+            "/approve-draft/",
+            json!({"user_id": "anna", "draft_message_id": draft, "final_content": nul}),
+        ),
+    ];
+    let before = snapshot(&app).await;
+    for (path, body) in cases {
+        let response = app.post(path, &body).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert_eq!(status, 400, "{path} {body}: {text}");
+        assert!(text.contains("NUL character (U+0000)"), "{path}: {text}");
+    }
+    // The same as a form, and in a query.
+    let response = app
+        .client
+        .post(app.url("/send-messages/"))
+        .bearer_auth(&app.token)
+        .form(&[("user_id", "anna"), ("thread_name", nul)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 400);
+    let response = app.get("/draft-messages/?user_id=an%00na").await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("the address contains a NUL")
+    );
+
+    // The pages say it in a page, whichever form it came from.
+    let browser = crate::pages::signed_in(&app, "anna").await;
+    for (from, path, fields) in [
+        (
+            "/settings",
+            "/settings/notes",
+            vec![("text", nul), ("thread", "")],
+        ),
+        (
+            "/threads/new",
+            "/threads/new",
+            vec![("conversation", nul), ("action", "submit")],
+        ),
+    ] {
+        let response = browser.submit(from, path, &fields).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let page = response.text().await.expect("a page");
+        assert!(page.contains("invisible NUL character"), "{path}: {page}");
+        assert!(page.contains("<html"), "{path}: {page}");
+    }
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", nul), ("password", "x")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "a refused request changed stored data"
+    );
+    json_body(app.get("/healthz").await, 200).await;
+}
+
+/// A model that writes a NUL into its tool call gets its draft stored without it, on both
+/// backends, rather than a run that fails on PostgreSQL.
+#[tokio::test]
+async fn a_nul_a_model_writes_is_left_out_of_what_is_stored() {
+    use crate::fake_llm::{FakeLlm, Reply};
+
+    let model = FakeLlm::start().await;
+    model.push([
+        Reply::RawArguments("search_past_messages", r#"{"query": "lunch\u0000 plans"}"#),
+        Reply::RawArguments(
+            "suggest_draft",
+            r#"{"draft_content": "Hi Anna,\u0000 lunch on Friday? \\u0000 stays as text"}"#,
+        ),
+    ]);
+    let app = crate::helpers::spawn_app_with_model(&model.base_url).await;
+    json_body(
+        app.send_messages("Anna", json!([message("a1", "Anna", "Lunch?")]))
+            .await,
+        202,
+    )
+    .await;
+    app.run_jobs().await;
+    let drafts = app.pending_drafts().await;
+    assert_eq!(
+        drafts[0]["draft_message_content"],
+        "Hi Anna, lunch on Friday? \\u0000 stays as text"
+    );
+}
