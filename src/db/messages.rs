@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Backend, Exec, on};
+use super::{Backend, Exec, Tx, on};
 
 use super::{MessageId, ThreadId, Timestamp, UserId};
 
@@ -38,7 +38,7 @@ pub struct NewMessage<'a> {
 }
 
 /// What a thread already has of a batch: the thread's id if it exists, and which of the
-/// batch's message ids are stored in it. A message's identity is `(thread, message_id)`:
+/// batch's message ids are stored in it (or were, and the user removed them). A message's identity is `(thread, message_id)`:
 /// the same id in another thread of the user is a different message.
 #[derive(Debug, Default)]
 pub struct Known {
@@ -63,6 +63,12 @@ pub async fn known(
              FROM threads t \
              LEFT JOIN messages m ON m.thread_id = t.id \
                                  AND m.message_id IN (SELECT value FROM json_each($1)) \
+             WHERE t.user_id = $2 AND t.name = $3 \
+             UNION ALL \
+             SELECT t.id, r.message_id \
+             FROM threads t \
+             JOIN removed_messages r ON r.thread_id = t.id \
+                                    AND r.message_id IN (SELECT value FROM json_each($1)) \
              WHERE t.user_id = $2 AND t.name = $3"
         }
         Backend::Postgres => {
@@ -71,6 +77,13 @@ pub async fn known(
              LEFT JOIN messages m ON m.thread_id = t.id \
                                  AND m.message_id IN \
                                      (SELECT json_array_elements_text($1::json)) \
+             WHERE t.user_id = $2 AND t.name = $3 \
+             UNION ALL \
+             SELECT t.id, r.message_id \
+             FROM threads t \
+             JOIN removed_messages r ON r.thread_id = t.id \
+                                    AND r.message_id IN \
+                                        (SELECT json_array_elements_text($1::json)) \
              WHERE t.user_id = $2 AND t.name = $3"
         }
     };
@@ -88,14 +101,17 @@ pub async fn known(
     Ok(known)
 }
 
-/// Stores a message unless its thread already has one with its id; returns whether it
+/// Stores a message unless its thread already has one with its id, or had one that the
+/// user removed; returns whether it
 /// was new.
 pub async fn insert(exec: Exec<'_>, m: &NewMessage<'_>) -> Result<bool, sqlx::Error> {
     let result = on!(exec, |c| {
         sqlx::query(
         "INSERT INTO messages (user_id, thread_id, message_id, sender_name, raw_date, raw_time, \
                                sent_at, sort_key, content, is_mine, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+         WHERE NOT EXISTS (SELECT 1 FROM removed_messages r \
+                           WHERE r.thread_id = $2 AND r.message_id = $3) \
          ON CONFLICT (thread_id, message_id) DO NOTHING",
     )
     .bind(m.user_id)
@@ -154,14 +170,28 @@ pub async fn newest_id(
     .await)
 }
 
-/// Removes one of the user's messages from a thread; returns whether there was one.
+/// Removes a stored message from a thread, and keeps its identity there, so that a
+/// client resending the whole thread (or the same paste) does not bring it back; false
+/// if the user has no such message. Two statements: one transaction.
 pub async fn remove(
-    exec: Exec<'_>,
+    tx: &mut Tx,
     user_id: UserId,
     thread_id: ThreadId,
     id: MessageId,
 ) -> Result<bool, sqlx::Error> {
-    let result = on!(exec, |c| sqlx::query(
+    on!(tx.exec(), |c| sqlx::query(
+        "INSERT INTO removed_messages (thread_id, message_id) \
+         SELECT thread_id, message_id FROM messages \
+         WHERE id = $1 AND thread_id = $2 AND user_id = $3 \
+         ON CONFLICT (thread_id, message_id) DO NOTHING"
+    )
+    .bind(id)
+    .bind(thread_id)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    let result = on!(tx.exec(), |c| sqlx::query(
         "DELETE FROM messages WHERE id = $1 AND thread_id = $2 AND user_id = $3"
     )
     .bind(id)

@@ -417,9 +417,12 @@ pub async fn remove_message(
     ) else {
         return Err(PageError::not_found());
     };
-    if !db::messages::remove(state.db.write(), user.user.id, thread_id, message_id).await? {
+    let mut tx = state.db.begin().await?;
+    if !db::messages::remove(&mut tx, user.user.id, thread_id, message_id).await? {
+        tx.rollback().await?;
         return Err(PageError::not_found());
     }
+    tx.commit().await?;
     user.notice("Message removed.").await?;
     Ok(Redirect::to(&format!("/threads/{thread_id}")).into_response())
 }

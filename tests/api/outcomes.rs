@@ -510,3 +510,103 @@ async fn a_draft_is_edited_where_it_stands_and_approved_with_the_edit() {
             .expect("draft");
     assert_eq!(approved, "Tuesday at 10? A.");
 }
+
+/// A message removed from a thread (read wrongly, say) stays removed when the client
+/// resends the whole thread or the same paste comes again: nothing is stored, nothing
+/// redrafted. A message that is new in the resend is taken in as usual.
+#[tokio::test]
+async fn a_removed_message_is_not_brought_back_by_a_resend_or_the_same_paste() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let thread_messages = serde_json::json!([
+        crate::helpers::message("a1", "Ben", "Coffee on Friday?"),
+        crate::helpers::message("a2", "Ben", "Unsubscribe | Privacy | Help"),
+    ]);
+    crate::helpers::json_body(app.send_messages("Ben", thread_messages.clone()).await, 202).await;
+    app.run_jobs().await;
+    let thread = thread_id(&app, "Ben").await;
+    let draft = pending_draft_id(&app).await;
+    let removed: i64 = sqlx::query_scalar("SELECT id FROM messages WHERE message_id = 'a2'")
+        .fetch_one(&app.sql)
+        .await
+        .expect("the footer");
+    let path = format!("/threads/{thread}/messages/{removed}/remove");
+    assert_see_other(
+        &browser
+            .submit(&format!("/threads/{thread}"), &path, &[])
+            .await,
+        &format!("/threads/{thread}"),
+    );
+    let count = |sql: &'static str| {
+        let app = &app;
+        async move { app.count(sql).await }
+    };
+
+    // The same thread again: nothing new, no job, the draft stays.
+    let body =
+        crate::helpers::json_body(app.send_messages("Ben", thread_messages.clone()).await, 202)
+            .await;
+    assert_eq!(body["job_id"], serde_json::Value::Null, "{body}");
+    assert_eq!(
+        count("SELECT count(*) FROM messages WHERE message_id = 'a2'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM jobs WHERE state = 'queued'").await,
+        0
+    );
+    assert_eq!(pending_draft_id(&app).await, draft);
+    // Removing it again finds nothing.
+    assert_eq!(browser.submit("/", &path, &[]).await.status(), 404);
+
+    // With a new message too: that one is taken in, the removed one is not.
+    let mut more = thread_messages.as_array().expect("a list").clone();
+    more.push(crate::helpers::message("a3", "Ben", "Or Saturday?"));
+    crate::helpers::json_body(
+        app.send_messages("Ben", serde_json::Value::Array(more))
+            .await,
+        202,
+    )
+    .await;
+    app.run_jobs().await;
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT message_id FROM messages WHERE thread_id = $1 ORDER BY id")
+            .bind(thread)
+            .fetch_all(&app.sql)
+            .await
+            .expect("the thread");
+    assert_eq!(ids, ["a1", "a3"]);
+
+    // The same for a paste: a line removed stays removed when the paste comes again.
+    let paste = "Cleo: Lunch tomorrow?\nCleo: Sent from my phone\n";
+    paste_thread(&app, &browser, "Cleo", paste).await;
+    let bob = thread_id(&app, "Cleo").await;
+    let footer: i64 = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE thread_id = $1 AND content = 'Sent from my phone'",
+    )
+    .bind(bob)
+    .fetch_one(&app.sql)
+    .await
+    .expect("the footer line");
+    browser
+        .submit(
+            &format!("/threads/{bob}"),
+            &format!("/threads/{bob}/messages/{footer}/remove"),
+            &[],
+        )
+        .await;
+    let jobs_before = count("SELECT count(*) FROM jobs").await;
+    paste_thread(&app, &browser, "Cleo", paste).await;
+    let contents: Vec<String> =
+        sqlx::query_scalar("SELECT content FROM messages WHERE thread_id = $1 ORDER BY id")
+            .bind(bob)
+            .fetch_all(&app.sql)
+            .await
+            .expect("Bob's thread");
+    assert_eq!(contents, ["Lunch tomorrow?"]);
+    assert_eq!(
+        count("SELECT count(*) FROM jobs").await,
+        jobs_before,
+        "nothing queued"
+    );
+}
