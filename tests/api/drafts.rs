@@ -2,21 +2,11 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, error_body, json_body, message, spawn_app};
+use crate::helpers::{TestApp, error_body, json_body, message, spawn_app, spawn_app_with_a_draft};
 
 /// An app with one thread "Anna" and a pending draft for it.
 async fn app_with_draft() -> (TestApp, String) {
-    let app = spawn_app().await;
-    json_body(
-        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
-            .await,
-        202,
-    )
-    .await;
-    let draft = app
-        .insert_draft("anna", "Anna", "Happy to! Tuesday 10:00?")
-        .await;
-    (app, draft)
+    spawn_app_with_a_draft("Happy to! Tuesday 10:00?").await
 }
 
 #[tokio::test]

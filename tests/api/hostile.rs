@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, json_body, message, spawn_app};
+use crate::helpers::{TestApp, json_body, message, spawn_app, spawn_app_with_a_draft};
 
 /// Row counts and the pending draft, to prove nothing changed.
 async fn snapshot(app: &TestApp) -> Vec<i64> {
@@ -132,14 +132,7 @@ fn cases(draft: &str) -> Vec<Case> {
 
 #[tokio::test]
 async fn malformed_requests_get_a_4xx_json_error_and_change_nothing() {
-    let app = spawn_app().await;
-    json_body(
-        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
-            .await,
-        202,
-    )
-    .await;
-    let draft = app.insert_draft("anna", "Anna", "Sure!").await;
+    let (app, draft) = spawn_app_with_a_draft("Sure!").await;
     app.add_user("zed").await;
     let before = snapshot(&app).await;
 
@@ -203,14 +196,7 @@ async fn sql_and_html_in_fields_are_stored_as_plain_text() {
 /// one in text (SQLite can), so the same request must be answered alike on both.
 #[tokio::test]
 async fn a_nul_character_in_any_field_is_never_a_server_error() {
-    let app = spawn_app().await;
-    json_body(
-        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
-            .await,
-        202,
-    )
-    .await;
-    let draft = app.insert_draft("anna", "Anna", "Sure!").await;
+    let (app, draft) = spawn_app_with_a_draft("Sure!").await;
     let nul = "before\u{0}after";
     let cases: Vec<(&str, Value)> = vec![
         (

@@ -36,6 +36,21 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
 }
 
+/// An app with one thread "Anna" (a message from Anna) and a pending draft `text` for
+/// it, inserted directly; returns the draft's id.
+#[allow(dead_code)]
+pub async fn spawn_app_with_a_draft(text: &str) -> (TestApp, String) {
+    let app = spawn_app().await;
+    json_body(
+        app.send_messages("Anna", json!([message("a1", "Anna", "Coffee?")]))
+            .await,
+        202,
+    )
+    .await;
+    let draft = app.insert_draft("anna", "Anna", text).await;
+    (app, draft)
+}
+
 /// The app with no model configured: the offline drafter writes drafts.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
