@@ -14,16 +14,9 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::{self, BODY_LIMIT};
+use crate::api::{self, BODY_LIMIT, BodyFormat};
 use crate::error::AppError;
 use crate::web::PageError;
-
-/// How a body encodes its text, as far as finding a NUL goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Json,
-    Form,
-}
 
 /// Middleware: answers a request that carries a NUL in its text with a 400 that says so,
 /// and passes every other request on unchanged.
@@ -35,7 +28,7 @@ pub async fn refuse(request: Request, next: Next) -> Response {
     if form_has_nul(query.as_bytes()) {
         return refusal(api, Place::Address);
     }
-    let Some(encoding) = encoding(&request) else {
+    let Some(format) = text_body(&request) else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
@@ -51,9 +44,9 @@ pub async fn refuse(request: Request, next: Next) -> Response {
             .into_response();
         }
     };
-    let found = match encoding {
-        Encoding::Json => json_has_nul(&bytes),
-        Encoding::Form => form_has_nul(&bytes),
+    let found = match format {
+        BodyFormat::Form => form_has_nul(&bytes),
+        _ => json_has_nul(&bytes),
     };
     if found {
         return refusal(api, Place::Body);
@@ -62,9 +55,9 @@ pub async fn refuse(request: Request, next: Next) -> Response {
         .await
 }
 
-/// The body's encoding, when it is one whose text handlers read; `None` for a request
+/// The body's format, when it is one whose text handlers read; `None` for a request
 /// without a body (no length, or 0) or one of another type.
-fn encoding(request: &Request) -> Option<Encoding> {
+fn text_body(request: &Request) -> Option<BodyFormat> {
     let headers = request.headers();
     let length = headers
         .get(header::CONTENT_LENGTH)
@@ -74,21 +67,9 @@ fn encoding(request: &Request) -> Option<Encoding> {
     if length.unwrap_or(0) == 0 && !chunked {
         return None;
     }
-    let media_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match media_type.as_str() {
-        "application/x-www-form-urlencoded" => Some(Encoding::Form),
-        // As the API reads them: JSON, also without a type or as text/plain.
-        "" | "text/plain" | "application/json" => Some(Encoding::Json),
-        other if other.ends_with("+json") => Some(Encoding::Json),
-        _ => None,
+    match BodyFormat::of(headers) {
+        BodyFormat::Other(_) => None,
+        format => Some(format),
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
 use crate::error::AppError;
@@ -27,18 +27,7 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let media_type = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_owned();
+        let format = BodyFormat::of(req.headers());
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge { limit: BODY_LIMIT }
@@ -46,16 +35,44 @@ where
                 AppError::BadRequest(format!("could not read the request body: {rejection}"))
             }
         })?;
-        match media_type.as_str() {
-            "application/x-www-form-urlencoded" => decode_form(&bytes).map(Self::Form),
-            // Old clients post JSON without a content type, or as text/plain (a fetch()
-            // with a string body); read those as JSON too.
-            "" | "text/plain" | "application/json" => decode_json(&bytes).map(Self::Json),
-            other if other.ends_with("+json") => decode_json(&bytes).map(Self::Json),
-            other => Err(AppError::UnsupportedMediaType(format!(
+        match format {
+            BodyFormat::Form => decode_form(&bytes).map(Self::Form),
+            BodyFormat::Json => decode_json(&bytes).map(Self::Json),
+            BodyFormat::Other(other) => Err(AppError::UnsupportedMediaType(format!(
                 "content type '{other}' is not supported; send application/json or \
                  application/x-www-form-urlencoded"
             ))),
+        }
+    }
+}
+
+/// How a request body is written, by its content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyFormat {
+    Json,
+    Form,
+    /// Another media type (lowercase, without parameters).
+    Other(String),
+}
+
+impl BodyFormat {
+    /// The format the headers' content type names. Old clients post JSON without a
+    /// content type, or as text/plain (a fetch() with a string body): those are JSON too.
+    pub fn of(headers: &HeaderMap) -> Self {
+        let media_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media_type.as_str() {
+            "application/x-www-form-urlencoded" => Self::Form,
+            "" | "text/plain" | "application/json" => Self::Json,
+            other if other.ends_with("+json") => Self::Json,
+            _ => Self::Other(media_type),
         }
     }
 }

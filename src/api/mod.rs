@@ -12,7 +12,7 @@ mod jobs;
 mod messages;
 
 pub use drafts::check_json_bodies as check_review_json;
-pub use input::{BODY_LIMIT, JsonOrForm, decode_form, decode_json};
+pub use input::{BODY_LIMIT, BodyFormat, JsonOrForm, decode_form, decode_json};
 pub use messages::check_json_body as check_send_messages_json;
 
 use std::sync::LazyLock;

@@ -157,6 +157,7 @@ async fn migrate_names_the_database_without_its_password() {
     } else {
         format!("{}?password=hunter2-secret", database.url)
     };
+    // `finished` holds the process in a KillOnDrop: a panic here does not leave it running.
     let out = crate::process::finished(
         crate::process::draftdesk()
             .env("DATABASE_URL", &with_password)
