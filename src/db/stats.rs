@@ -60,7 +60,8 @@ pub struct OverturnRow {
 }
 
 /// The user's draft jobs queued at or after `since` whose thread's last finished run
-/// before them decided that no reply was needed, and whose payload holds a `true` (the
+/// before them decided that no reply was needed (a run of the job itself, or of a later
+/// one, may start in the very millisecond the job was queued: it is not "before"), and whose payload holds a `true` (the
 /// caller reads it: `reply_requested`), oldest first.
 pub async fn overturns_since(
     exec: Exec<'_>,
@@ -73,6 +74,7 @@ pub async fn overturns_since(
          JOIN agent_runs r ON r.id = ( \
              SELECT max(x.id) FROM agent_runs x \
              WHERE x.thread_id = j.thread_id AND x.started_at <= j.created_at \
+               AND (x.job_id IS NULL OR x.job_id < j.id) \
                AND x.outcome IN ('drafted', 'no_reply')) \
          WHERE j.user_id = $1 AND j.kind = 'draft' AND j.created_at >= $2 \
            AND j.payload LIKE '%true%' AND r.outcome = 'no_reply' \

@@ -99,19 +99,38 @@ impl<'a> Script<'a> {
         .expect("a run")
     }
 
-    async fn job(&self, thread: i64, payload: &str, created: &str) {
-        sqlx::query(
+    async fn job(&self, thread: i64, payload: &str, created: &str) -> i64 {
+        sqlx::query_scalar(
             "INSERT INTO jobs (kind, user_id, thread_id, payload, state, run_at, created_at, \
                                updated_at, finished_at) \
-             VALUES ('draft', $1, $2, $3, 'done', $4, $4, $4, $4)",
+             VALUES ('draft', $1, $2, $3, 'done', $4, $4, $4, $4) RETURNING id",
         )
         .bind(self.user)
         .bind(thread)
         .bind(payload)
         .bind(created)
-        .execute(&self.app.sql)
+        .fetch_one(&self.app.sql)
         .await
-        .expect("a job");
+        .expect("a job")
+    }
+
+    /// A run of `job`, on its thread.
+    async fn job_run(
+        &self,
+        thread: i64,
+        job: i64,
+        model: &str,
+        outcome: &str,
+        started: &str,
+    ) -> i64 {
+        let run = self.run(thread, model, outcome, started).await;
+        sqlx::query("UPDATE agent_runs SET job_id = $1 WHERE id = $2")
+            .bind(job)
+            .bind(run)
+            .execute(&self.app.sql)
+            .await
+            .expect("the run's job");
+        run
     }
 
     async fn draft(&self, d: Draft<'_>) -> i64 {
@@ -207,14 +226,17 @@ async fn script_a_fortnight(app: &TestApp) -> (NaiveDate, NaiveDate) {
     })
     .await;
     // Model 2 decided no reply; "Draft anyway" overturned it. The draft that followed
-    // (model 1) is made in week A and approved in week B with 6 characters added, 7
-    // days after its message.
+    // (model 1, whose run started the moment the job was queued) is made in week A and
+    // approved in week B with 6 characters added, 7 days after its message.
     let t = anna.thread("t4").await;
     let m = anna.message(t, &at(a, 0, "08:30")).await;
     anna.run(t, M2, "no_reply", &at(a, 0, "08:35")).await;
-    anna.job(t, r#"{"reply_requested":true}"#, &at(a, 0, "09:00"))
+    let job = anna
+        .job(t, r#"{"reply_requested":true}"#, &at(a, 0, "09:00"))
         .await;
-    let r = anna.run(t, M1, "drafted", &at(a, 0, "09:01")).await;
+    let r = anna
+        .job_run(t, job, M1, "drafted", &at(a, 0, "09:00"))
+        .await;
     anna.draft(Draft {
         thread: t,
         run: Some(r),
