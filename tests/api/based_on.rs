@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::fake_llm::{FakeLlm, Reply, draft, no_reply};
 use crate::helpers::{TestApp, json_body, message, spawn_app_with_model};
-use crate::pages::{Browser, assert_see_other, signed_in};
+use crate::pages::{Browser, assert_see_other, pending_draft_id, signed_in, strip_tags};
 
 /// Three threads about a day rate: an old client the user answered, a recruiter whose
 /// draft the user approved, and a new lead whose run searches before it drafts. Returns
@@ -311,6 +311,25 @@ async fn the_panel_lists_exactly_what_the_search_returned_each_linking_to_its_th
     for (precedent, ..) in &rows {
         assert!(section.contains(&format!("id=\"precedent-{precedent}\"")));
     }
+    // A screen reader's list of regions tells one thread's panels apart.
+    let draft = pending_draft_id(&app).await;
+    assert!(
+        heading(&section).contains(&format!("Based on draft {}", &draft[..8])),
+        "{section}"
+    );
+    let old_client = thread_id(&app, "Old client").await;
+    let page = browser.page(&format!("/threads/{old_client}")).await;
+    assert_eq!(
+        heading(&panel(&page, no_reply)),
+        "Based on the no-reply decision"
+    );
+}
+
+/// The text of a panel's `<h3>`.
+fn heading(panel: &str) -> String {
+    let start = panel.find("<h3").expect("a heading");
+    let end = start + panel[start..].find("</h3>").expect("its end");
+    strip_tags(&panel[start..end])
 }
 
 #[tokio::test]

@@ -143,6 +143,21 @@ pub(crate) async fn paste_thread(app: &TestApp, browser: &Browser, thread: &str,
     app.run_jobs().await;
 }
 
+/// The text of an HTML fragment, its tags left out and its ends trimmed.
+pub(crate) fn strip_tags(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
+}
+
 pub(crate) async fn pending_draft_id(app: &TestApp) -> String {
     sqlx::query_scalar(
         "SELECT draft_message_id FROM drafts WHERE status = 'pending' ORDER BY id DESC",

@@ -11,7 +11,9 @@ use chrono::{Days, NaiveDate, Utc};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, spawn_app};
-use crate::pages::{Browser, assert_see_other, paste_thread, pending_draft_id, signed_in};
+use crate::pages::{
+    Browser, assert_see_other, paste_thread, pending_draft_id, signed_in, strip_tags,
+};
 
 const M1: &str = "test/model";
 /// A model name that CSV must quote.
@@ -365,20 +367,6 @@ fn row(html: &str, table: &str, week: Option<NaiveDate>) -> Vec<String> {
             }
         })
         .collect()
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.trim().to_owned()
 }
 
 fn cells(values: &[&str]) -> Vec<String> {
