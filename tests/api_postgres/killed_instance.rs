@@ -253,14 +253,15 @@ async fn two_instances_share_the_work_and_one_survives_the_others_sigkill() {
     eprintln!("two-instance test took {:.1?}", started.elapsed());
 }
 
-/// A dashboard served by `watcher` (the survivor) shows, live, a draft the restarted
-/// instance `maker` made.
+/// A dashboard served by one instance shows, live, a draft the other instance made. Both
+/// have workers and either may claim the job (the poster's is woken at once, the other's
+/// by PostgreSQL's notification), so the watcher is whichever did not draft.
 async fn live_update_across_instances(
     model: &FakeLlm,
     sql: &sqlx::AnyPool,
     token: &str,
-    maker: &mut Server,
-    watcher: &Server,
+    a: &mut Server,
+    b: &Server,
 ) {
     let password = "correct horse battery";
     sqlx::query("UPDATE users SET password_hash = $1 WHERE name = 'anna'")
@@ -268,101 +269,108 @@ async fn live_update_across_instances(
         .execute(sql)
         .await
         .expect("password");
-    let browser = Browser::at(&watcher.address);
-    let response = browser
-        .submit(
-            "/login",
-            "/login",
-            &[("name", "anna"), ("password", password), ("next", "/")],
-        )
-        .await;
-    assert_see_other(&response, "/");
+    a.restart().await;
+    let mut browsers = Vec::new();
+    for address in [&a.address, &b.address] {
+        let browser = Browser::at(address);
+        let response = browser
+            .submit(
+                "/login",
+                "/login",
+                &[("name", "anna"), ("password", password), ("next", "/")],
+            )
+            .await;
+        assert_see_other(&response, "/");
+        browsers.push(browser);
+    }
 
-    maker.restart().await;
-    // The live threads' drafts wait at the gate, so that the watcher's version can be
-    // read between the message and the draft.
+    // The live thread's draft waits at the gate, so that the watcher's version can be read
+    // between the message and the draft.
     let gate = Arc::new(Semaphore::new(0));
     model.always(Reply::IfRequestHas(
         LIVE_MARK,
         Box::new(Reply::Gated(gate.clone(), Box::new(draft(LIVE_DRAFT)))),
         Box::new(draft("Happy to talk, how about 3pm?")),
     ));
-    let client = http_client();
-    // The watcher has workers too and may claim the job first (the maker is woken at once,
-    // the watcher only polls): then the draft is not the other instance's, and the check
-    // is made again with a new thread.
-    for attempt in 0..5 {
+    let mut dashboards = Vec::new();
+    for browser in &browsers {
         let dashboard = browser.page("/").await;
-        let shown_version = live_version_attribute(&dashboard);
-        assert_eq!(shown_version, live_version(&browser).await);
-
-        let thread = format!("{LIVE_MARK} {attempt}");
-        let body = json!({"user_id": "anna", "thread_name": thread,
-                          "messages": [message(&format!("live-{attempt}"), "Bob",
-                                               &format!("{LIVE_MARK}: still on for Friday?"))]});
-        let response = client
-            .post(format!("{}/send-messages/", maker.address))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status(), 202);
-
-        let mut drafting: Option<String> = None;
-        wait_until(sql, "the live thread's run starts", async |sql| {
-            drafting = sqlx::query_scalar(
-                "SELECT r.model FROM agent_runs r JOIN threads t ON t.id = r.thread_id \
-                 WHERE t.name = $1 AND r.outcome IS NULL",
-            )
-            .bind(&thread)
-            .fetch_optional(sql)
-            .await
-            .expect("runs");
-            drafting.is_some()
-        })
-        .await;
-        let before_draft = live_version(&browser).await;
-        gate.add_permits(1);
-        wait_until(sql, "the live thread's job is done", async |sql| {
-            count_for(
-                sql,
-                "SELECT count(*) FROM jobs j JOIN threads t ON t.id = j.thread_id \
-                 WHERE t.name = $1 AND j.state = 'done'",
-                &thread,
-            )
-            .await
-                == 1
-        })
-        .await;
-        if drafting.as_deref() != Some(MODEL_A) {
-            eprintln!("attempt {attempt}: the watcher drafted the live thread itself; again");
-            continue;
-        }
-
-        let after_draft = live_version(&browser).await;
-        assert_ne!(
-            after_draft, before_draft,
-            "the watcher's version changes with the other instance's draft"
+        assert_eq!(
+            live_version_attribute(&dashboard),
+            live_version(browser).await
         );
-        let draft_id: String = sqlx::query_scalar(
-            "SELECT d.draft_message_id FROM drafts d JOIN threads t ON t.id = d.thread_id \
-             WHERE t.name = $1 AND d.status = 'pending'",
+        dashboards.push(dashboard);
+    }
+
+    let thread = LIVE_MARK.to_owned();
+    let body = json!({"user_id": "anna", "thread_name": thread,
+                      "messages": [message("live", "Bob",
+                                           &format!("{LIVE_MARK}: still on for Friday?"))]});
+    let response = http_client()
+        .post(format!("{}/send-messages/", a.address))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 202);
+
+    let mut drafting: Option<String> = None;
+    wait_until(sql, "the live thread's run starts", async |sql| {
+        drafting = sqlx::query_scalar(
+            "SELECT r.model FROM agent_runs r JOIN threads t ON t.id = r.thread_id \
+             WHERE t.name = $1 AND r.outcome IS NULL",
         )
         .bind(&thread)
-        .fetch_one(sql)
+        .fetch_optional(sql)
         .await
-        .expect("the live draft");
-        let card = format!("id=\"card-{draft_id}\"");
-        assert!(!dashboard.contains(&card));
-        let reloaded = browser.page("/").await;
-        assert!(reloaded.contains(&card), "the watcher lists the new draft");
-        assert!(reloaded.contains(LIVE_DRAFT));
-        assert!(reloaded.contains(&thread));
-        eprintln!("live check passed on attempt {attempt}");
-        return;
-    }
-    panic!("the watcher claimed every live thread's job itself");
+        .expect("runs");
+        drafting.is_some()
+    })
+    .await;
+    let watcher = match drafting.as_deref() {
+        Some(MODEL_A) => 1,
+        Some(MODEL_B) => 0,
+        other => panic!("a run by neither instance: {other:?}"),
+    };
+    let browser = &browsers[watcher];
+    let before_draft = live_version(browser).await;
+    gate.add_permits(1);
+    wait_until(sql, "the live thread's job is done", async |sql| {
+        count_for(
+            sql,
+            "SELECT count(*) FROM jobs j JOIN threads t ON t.id = j.thread_id \
+             WHERE t.name = $1 AND j.state = 'done'",
+            &thread,
+        )
+        .await
+            == 1
+    })
+    .await;
+
+    let after_draft = live_version(browser).await;
+    assert_ne!(
+        after_draft, before_draft,
+        "the watcher's version changes with the other instance's draft"
+    );
+    let draft_id: String = sqlx::query_scalar(
+        "SELECT d.draft_message_id FROM drafts d JOIN threads t ON t.id = d.thread_id \
+         WHERE t.name = $1 AND d.status = 'pending'",
+    )
+    .bind(&thread)
+    .fetch_one(sql)
+    .await
+    .expect("the live draft");
+    let card = format!("id=\"card-{draft_id}\"");
+    assert!(!dashboards[watcher].contains(&card));
+    let reloaded = browser.page("/").await;
+    assert!(reloaded.contains(&card), "the watcher lists the new draft");
+    assert!(reloaded.contains(LIVE_DRAFT));
+    assert!(reloaded.contains(&thread));
+    eprintln!(
+        "live check passed: instance {} drafted, the other showed it",
+        ["A", "B"][1 - watcher]
+    );
 }
 
 /// How a thread ended: its name, messages, pending drafts, its latest run's outcome, and
