@@ -257,7 +257,9 @@
   };
 
   const refreshPage = async (liveRoot) => {
-    const res = await request(location.href, {});
+    // Marked as an update, so that it leaves a one-time notice (a form just posted in
+    // this or another tab may have set one) to the page that is visited next.
+    const res = await request(location.href, { headers: { "X-Draftdesk-Refresh": "1" } });
     if (res.redirected && new URL(res.url).pathname === "/login") throw new SignedOut();
     if (!res.ok) throw new Error(`page ${res.status}`);
     const doc = new DOMParser().parseFromString(await res.text(), "text/html");

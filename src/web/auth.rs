@@ -84,7 +84,7 @@ async fn signed_out_layout(
     form_token: &FormToken,
     title: &str,
 ) -> Result<Layout, PageError> {
-    let mut layout = layout(session, state, None, title).await?;
+    let mut layout = layout(session, state, None, title, true).await?;
     layout.csrf = form_token.value();
     Ok(layout)
 }

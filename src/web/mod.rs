@@ -27,6 +27,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
 use rand::RngCore;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::Session;
@@ -39,6 +40,13 @@ use crate::state::AppState;
 const SESSION_USER: &str = "user_id";
 const SESSION_CSRF: &str = "csrf";
 const SESSION_FLASH: &str = "flash";
+/// The day (UTC) a signed-in session last showed a page. Its two weeks start again at
+/// most once a day: saving the session on every page would rewrite its whole record, and
+/// a page that began before a form's post could put back a copy without the post's notice.
+const SESSION_SEEN: &str = "seen_on";
+/// The header the dashboard's script sends when it fetches the page again to update it
+/// live: such a copy leaves the one-time notice for the page a person goes to next.
+pub const LIVE_REFRESH_HEADER: &str = "x-draftdesk-refresh";
 
 /// The pages' routes, with their security headers.
 pub fn router() -> Router<AppState> {
@@ -141,6 +149,8 @@ enum StoredNotice {
 pub struct PageUser {
     pub user: User,
     pub session: Session,
+    /// The request is the live update's fetch of the page, not a visit.
+    pub live_refresh: bool,
 }
 
 impl<S> FromRequestParts<S> for PageUser
@@ -177,7 +187,11 @@ where
         };
         let db = Db::from_ref(state);
         match db::users::find(db.read(), user_id).await {
-            Ok(Some(user)) => Ok(Self { user, session }),
+            Ok(Some(user)) => Ok(Self {
+                user,
+                session,
+                live_refresh: parts.headers.contains_key(LIVE_REFRESH_HEADER),
+            }),
             Ok(None) => Err(to_login()),
             Err(error) => Err(PageError::from(AppError::from(error)).into_response()),
         }
@@ -185,13 +199,15 @@ where
 }
 
 impl PageUser {
-    /// The frame of a page for this user; takes the pending notice, if any.
+    /// The frame of a page for this user; a visit takes the pending notice, if any.
     pub async fn layout(&self, state: &AppState, title: &str) -> Result<Layout, PageError> {
+        keep_alive(&self.session, Utc::now().date_naive()).await?;
         layout(
             &self.session,
             state,
             Some(self.user.display_name.clone()),
             title,
+            !self.live_refresh,
         )
         .await
     }
@@ -218,16 +234,19 @@ impl PageUser {
     }
 }
 
+/// The frame of a page; with `take_notice`, it shows and forgets the pending notice.
 pub async fn layout(
     session: &Session,
     state: &AppState,
     user: Option<String>,
     title: &str,
+    take_notice: bool,
 ) -> Result<Layout, PageError> {
-    let notice: Option<StoredNotice> = session
-        .remove(SESSION_FLASH)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
+    let notice: Option<StoredNotice> = if take_notice {
+        take_once(session, SESSION_FLASH).await?
+    } else {
+        None
+    };
     // Signed-out pages (sign-in, setup) carry the session-less form token instead, set by
     // their handlers: making a session token here would store a session per visit.
     let csrf = if user.is_some() {
@@ -249,6 +268,42 @@ pub async fn layout(
         }),
         title: title.to_owned(),
     })
+}
+
+/// A value kept in the session for one page (a notice, a new API token), forgotten once
+/// read. A session without one is left unchanged, so that the page does not save it again.
+pub(crate) async fn take_once<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, PageError> {
+    let pending: Option<T> = session
+        .get(key)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    if pending.is_some() {
+        session
+            .remove_value(key)
+            .await
+            .map_err(|e| PageError::internal(&e))?;
+    }
+    Ok(pending)
+}
+
+/// Notes that the session showed a page `today`, which starts its two weeks again; a
+/// session already seen today is left unchanged.
+async fn keep_alive(session: &Session, today: NaiveDate) -> Result<(), PageError> {
+    let today = today.to_string();
+    let seen: Option<String> = session
+        .get(SESSION_SEEN)
+        .await
+        .map_err(|e| PageError::internal(&e))?;
+    if seen.as_deref() != Some(today.as_str()) {
+        session
+            .insert(SESSION_SEEN, today)
+            .await
+            .map_err(|e| PageError::internal(&e))?;
+    }
+    Ok(())
 }
 
 pub async fn set_notice(session: &Session, notice: Notice) -> Result<(), PageError> {
@@ -426,7 +481,30 @@ pub fn display_sent_at(stored: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{display_sent_at, display_time, safe_next};
+    use std::sync::Arc;
+
+    use chrono::NaiveDate;
+    use tower_sessions::{MemoryStore, Session};
+
+    use super::{display_sent_at, display_time, keep_alive, safe_next};
+
+    #[tokio::test]
+    async fn a_session_is_saved_again_for_a_page_at_most_once_a_day() {
+        let store = Arc::new(MemoryStore::default());
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
+        let first = Session::new(None, store.clone(), None);
+        keep_alive(&first, monday).await.expect("kept alive");
+        assert!(first.is_modified(), "a new session notes the day");
+        first.save().await.expect("saved");
+
+        let id = first.id();
+        let later = Session::new(id, store.clone(), None);
+        keep_alive(&later, monday).await.expect("kept alive");
+        assert!(!later.is_modified(), "the same day changes nothing");
+        let tuesday = monday.succ_opt().expect("a date");
+        keep_alive(&later, tuesday).await.expect("kept alive");
+        assert!(later.is_modified(), "the next day is saved");
+    }
 
     #[test]
     fn message_times_are_shown_as_dates_not_as_the_labels_pasted() {

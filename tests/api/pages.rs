@@ -41,6 +41,16 @@ impl Browser {
             .expect("sent")
     }
 
+    /// The page at `path` as the dashboard's script fetches it to update it live.
+    pub(crate) async fn live_refresh(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("X-Draftdesk-Refresh", "1")
+            .send()
+            .await
+            .expect("sent")
+    }
+
     pub(crate) async fn page(&self, path: &str) -> String {
         let response = self.get(path).await;
         assert_eq!(response.status(), 200, "GET {path}");
@@ -416,6 +426,42 @@ async fn session_cookies_are_http_only_and_same_site_lax() {
             .is_none(),
         "pages send no CORS"
     );
+}
+
+#[tokio::test]
+async fn a_live_update_leaves_the_notice_to_the_next_page_and_a_plain_visit_saves_nothing() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    paste_thread(&app, &browser, "Bob", PASTE).await;
+
+    // The dashboard's script fetches the page while the reviewer is still on the form's
+    // page, or in another tab: the update shows the new draft, not the notice.
+    let response = browser.live_refresh("/").await;
+    assert_eq!(response.status(), 200);
+    let update = response.text().await.expect("html");
+    assert!(update.contains("Hi Bob,"), "the update has the draft");
+    assert!(!update.contains("Read 3 messages"), "{update}");
+
+    let visit = browser.get("/").await;
+    assert!(
+        visit.headers().contains_key("set-cookie"),
+        "taking the notice saves the session"
+    );
+    let visit = visit.text().await.expect("html");
+    assert!(visit.contains("Read 3 messages"), "the visit shows it");
+
+    // Nothing left to take, and already seen today: the session is not written again
+    // (a copy written back could drop a notice a form set meanwhile).
+    for path in ["/", "/settings", "/stats", "/threads/new"] {
+        let response = browser.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            !response.headers().contains_key("set-cookie"),
+            "{path} saved the session again"
+        );
+        let html = response.text().await.expect("html");
+        assert!(!html.contains("Read 3 messages"), "shown once");
+    }
 }
 
 #[tokio::test]
