@@ -1,10 +1,11 @@
 //! What people do with draftdesk, through the browser only.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use crate::fake_llm::{Reply, draft, no_reply};
 use crate::harness::World;
@@ -17,9 +18,11 @@ use crate::steps::{LINKEDIN, PASSWORD, click, create_token, fill, paste, set_up_
 )]
 async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
     let world = World::start().await;
+    // Bob's draft waits until the work in progress has been seen.
+    let gate = Arc::new(Semaphore::new(0));
     world.model.push([
-        Reply::Slow(
-            Duration::from_secs(3),
+        Reply::Gated(
+            gate.clone(),
             Box::new(draft("Hi Bob, Tuesday at 10 works for me. Best, Anna")),
         ),
         draft("Hi Cleo! Happy to review your CV."),
@@ -50,6 +53,7 @@ async fn a_reviewer_goes_from_first_run_to_an_empty_queue() {
         // 3. Without reloading, the work in progress and then the draft appear.
         world.wait_for_text("Writing a draft for Bob").await;
         world.js("window.notReloaded = true; return null;").await;
+        gate.add_permits(1);
         world.wait_for_text("Hi Bob, Tuesday at 10 works for me.").await;
         assert_eq!(world.js("return window.notReloaded === true;").await, json!(true), "the page was reloaded");
 

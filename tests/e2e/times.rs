@@ -1,10 +1,12 @@
 //! Times on the pages: stored and sent in UTC, shown in the reader's own time zone, as
 //! labels that age while the page stays open.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 
 use crate::fake_llm::{Reply, draft};
 use crate::harness::{BROWSER_TIME_ZONE, World};
@@ -47,8 +49,10 @@ async fn drafts_made_at(world: &World, at: chrono::DateTime<Utc>) {
 )]
 async fn times_show_in_the_readers_zone_and_age_while_the_page_is_open() {
     let world = World::start().await;
-    world.model.push([Reply::Slow(
-        Duration::from_secs(6),
+    // The draft waits until the timer has been read twice.
+    let gate = Arc::new(Semaphore::new(0));
+    world.model.push([Reply::Gated(
+        gate.clone(),
         Box::new(draft("Hi Bob, Tuesday works.")),
     )]);
     world
@@ -68,6 +72,7 @@ async fn times_show_in_the_readers_zone_and_age_while_the_page_is_open() {
                 assert!(text.ends_with(" s"), "{text}");
             }
             assert_ne!(first, later, "the timer did not tick");
+            gate.add_permits(1);
 
             // A new draft: "just now", with the full local time in the title.
             world.wait_for_text("Hi Bob, Tuesday works.").await;
@@ -118,7 +123,17 @@ async fn times_show_in_the_readers_zone_and_age_while_the_page_is_open() {
                 json!(true)
             );
 
-            // The thread page too.
+            // The thread page too, its run started a moment ago.
+            let db = crate::support::helpers::any_pool(&world.database_url).await;
+            sqlx::query("UPDATE agent_runs SET started_at = $1")
+                .bind(
+                    (Utc::now() - chrono::Duration::seconds(5))
+                        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                        .to_string(),
+                )
+                .execute(&db)
+                .await
+                .expect("updated");
             world
                 .browser
                 .goto(&world.url("/threads/1"))
