@@ -333,6 +333,7 @@ async fn retry_after_is_honoured_before_the_next_attempt() {
         Some(30),
     )]);
     let app = spawn_app_with_model(&model.base_url).await;
+    let asked = chrono::Utc::now();
     let sent = json_body(app.send_messages("Anna", question()).await, 202).await;
     assert_eq!(app.run_jobs().await, 1, "the retry is not due yet");
 
@@ -340,11 +341,9 @@ async fn retry_after_is_honoured_before_the_next_attempt() {
     assert_eq!(job["state"], "queued");
     let run_at = chrono::DateTime::parse_from_rfc3339(job["run_at"].as_str().expect("run_at"))
         .expect("a timestamp");
-    let wait = run_at.signed_duration_since(chrono::Utc::now());
-    assert!(
-        wait > chrono::Duration::seconds(25),
-        "retried after only {wait}"
-    );
+    // 30 s from the answer, which came after `asked` (stored to the millisecond).
+    let earliest = asked + chrono::Duration::seconds(30) - chrono::Duration::milliseconds(1);
+    assert!(run_at >= earliest, "retried at {run_at}, before {earliest}");
     assert_eq!(model.requests().len(), 1);
 }
 
@@ -367,11 +366,10 @@ async fn retry_after_given_as_an_http_date_is_honoured() {
     assert_eq!(job["state"], "queued");
     let run_at = chrono::DateTime::parse_from_rfc3339(job["run_at"].as_str().expect("run_at"))
         .expect("a timestamp");
-    let wait = run_at.signed_duration_since(chrono::Utc::now());
-    assert!(
-        wait > chrono::Duration::seconds(9),
-        "retried after only {wait}"
-    );
+    // The date is given to the second; without it the retry would be due at once (the
+    // tests' backoff is zero), however long the app took to start.
+    let promised = chrono::DateTime::<chrono::Utc>::from(at) - chrono::Duration::milliseconds(1100);
+    assert!(run_at >= promised, "retried at {run_at}, before {promised}");
 }
 
 #[tokio::test]
