@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use draftdesk::db::{self, Db};
 use draftdesk::inbox::{self, IncomingMessage};
 use fake_llm::{FakeLlm, Reply, draft};
-use process::{BusyLoops, Server, free_port};
+use process::{BusyLoops, Server};
 use serde_json::json;
 
 async fn user_with_token(db: &Db, name: &str) -> String {
@@ -68,7 +68,7 @@ async fn start(setup: &Setup, settings: &[(&str, &str)]) -> Server {
         ("LLM_TIMEOUT_SECS", "30"),
     ];
     all.extend_from_slice(settings);
-    Server::start(setup.dir.path(), free_port(), &all).await
+    Server::start(setup.dir.path(), &all).await
 }
 
 async fn send(

@@ -8,7 +8,7 @@ use draftdesk::config::Config;
 use serde_json::json;
 
 use crate::helpers::{error_body, json_body, message};
-use crate::process::{KillOnDrop, Server, draftdesk, finished, free_port};
+use crate::process::{KillOnDrop, Server, draftdesk, finished};
 
 fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut running = KillOnDrop::spawn(
@@ -216,7 +216,6 @@ async fn logs_are_plain_off_a_terminal_and_json_on_request() {
         );
         let server = Server::start(
             dir.path(),
-            free_port(),
             &[
                 ("DATABASE_URL", url.as_str()),
                 ("NO_COLOR", ""),

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
 use crate::helpers::{any_pool, message, user_with_token};
-use crate::process::{BusyLoops, Server, free_port, job_states};
+use crate::process::{BusyLoops, Server, job_states};
 
 #[tokio::test]
 async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_and_drafted() {
@@ -29,7 +29,6 @@ async fn fifty_sends_on_a_busy_machine_with_a_one_second_lease_are_all_answered_
     let busy = BusyLoops::start(4);
     let server = Server::start(
         dir.path(),
-        free_port(),
         &[
             ("DATABASE_URL", url.as_str()),
             ("LLM_BASE_URL", model.base_url.as_str()),
@@ -114,7 +113,6 @@ async fn a_huge_unreadable_model_answer_is_quoted_only_briefly_in_the_log_and_th
     let sql = any_pool(&url).await;
     let server = Server::start(
         dir.path(),
-        free_port(),
         &[
             ("DATABASE_URL", url.as_str()),
             ("LLM_BASE_URL", model.base_url.as_str()),

@@ -9,17 +9,11 @@ use serde_json::json;
 use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
 use crate::helpers::{any_pool, message, user_with_token};
-use crate::process::{Server, free_port, job_states};
+use crate::process::{Server, job_states};
 
-async fn start_server(
-    dir: &std::path::Path,
-    database_url: &str,
-    port: u16,
-    model_url: &str,
-) -> Server {
+async fn start_server(dir: &std::path::Path, database_url: &str, model_url: &str) -> Server {
     Server::start(
         dir,
-        port,
         &[
             ("DATABASE_URL", database_url),
             ("LLM_BASE_URL", model_url),
@@ -48,8 +42,7 @@ async fn a_server_killed_mid_run_finishes_its_jobs_after_restart() {
     let token = user_with_token(&db, "anna").await;
     let sql = any_pool(&url).await;
 
-    let port = free_port();
-    let mut server = start_server(dir.path(), &url, port, &model.base_url).await;
+    let mut server = start_server(dir.path(), &url, &model.base_url).await;
     let threads = 50;
     let new_messages = send_threads(&server, &token, threads).await;
     assert_eq!(new_messages, vec![1; threads]);

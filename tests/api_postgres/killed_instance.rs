@@ -18,7 +18,7 @@ use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft, no_reply};
 use crate::helpers::{Flag, any_pool, message, user_with_token};
 use crate::pages::{Browser, assert_see_other};
-use crate::process::{Server, free_port, job_states};
+use crate::process::{Server, job_states};
 
 const THREADS: usize = 200;
 /// Thread `i` with `i % QUIET == 0` says the conversation is over: the model decides that
@@ -385,7 +385,6 @@ async fn start_instance(
 ) -> Server {
     Server::start(
         dir,
-        free_port(),
         &[
             ("DATABASE_URL", database_url),
             ("LLM_BASE_URL", model_url),

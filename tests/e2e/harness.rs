@@ -37,7 +37,6 @@ impl World {
         let database_url = format!("sqlite://{}", dir.path().join("e2e.db").display());
         let server = Server::start(
             dir.path(),
-            free_port(),
             &[
                 ("DATABASE_URL", database_url.as_str()),
                 ("LLM_BASE_URL", model.base_url.as_str()),

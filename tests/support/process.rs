@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -87,20 +87,28 @@ pub struct Server {
     /// Where the server's standard error goes; a restart appends to it.
     pub log: PathBuf,
     dir: PathBuf,
+    /// The port it listens on; 0 until the first start has chosen one.
     port: u16,
     settings: Vec<(String, String)>,
 }
 
+/// What `draftdesk serve` logs once it listens, with its address.
+const LISTENING: &str = "draftdesk is listening";
+
 impl Server {
     /// Starts the binary in `dir` (away from the developer's `.env`) with these settings
-    /// on top of a clean set (no model key, warnings only), and waits until it answers.
-    pub async fn start(dir: &Path, port: u16, settings: &[(&str, &str)]) -> Self {
-        let log = dir.join(format!("server-{port}.log"));
+    /// on top of a clean set (no model key, warnings only), on a port it picks itself (a
+    /// port found free beforehand could be taken by another test's connection meanwhile),
+    /// and waits until it answers.
+    pub async fn start(dir: &Path, settings: &[(&str, &str)]) -> Self {
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let log = dir.join(format!("server-{}-{n}.log", std::process::id()));
         let mut server = Self {
             process: KillOnDrop(None),
-            address: format!("http://127.0.0.1:{port}"),
+            address: String::new(),
             dir: dir.to_owned(),
-            port,
+            port: 0,
             settings: settings
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
@@ -108,6 +116,8 @@ impl Server {
             log,
         };
         server.process = server.spawn(File::create(&server.log).expect("a log file"));
+        server.port = server.wait_for_port().await;
+        server.address = format!("http://127.0.0.1:{}", server.port);
         server.wait_until_up().await;
         server
     }
@@ -132,7 +142,8 @@ impl Server {
             .env("OPENROUTER_API_KEY", "")
             .env("LLM_API_KEY", "")
             .env("NO_COLOR", "1")
-            .env("RUST_LOG", "warn")
+            // Warnings, and the line that says where it listens.
+            .env("RUST_LOG", "warn,draftdesk::cli=info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
@@ -140,6 +151,36 @@ impl Server {
             command.env(name, value);
         }
         KillOnDrop::spawn(&mut command)
+    }
+
+    /// The port the first start picked, from its log.
+    async fn wait_for_port(&mut self) -> u16 {
+        let started = Instant::now();
+        loop {
+            let log = self.log_text();
+            // Whole lines only: the server may be writing the line just now.
+            let mut lines = log
+                .split_inclusive('\n')
+                .filter(|line| line.ends_with('\n'));
+            if let Some(line) = lines.find(|line| line.contains(LISTENING)) {
+                // `address=127.0.0.1:PORT`, or `"address":"127.0.0.1:PORT"` in JSON.
+                return line
+                    .split_once("127.0.0.1:")
+                    .and_then(|(_, rest)| {
+                        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+                        rest[..digits].parse().ok()
+                    })
+                    .unwrap_or_else(|| panic!("no port in {line:?}"));
+            }
+            if let Some(status) = self.process.try_wait() {
+                panic!("the server exited with {status}: {log}");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not say where it listens: {log}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     async fn wait_until_up(&mut self) {
