@@ -896,6 +896,51 @@ async fn the_live_version_changes_when_drafting_moves_on() {
 }
 
 #[tokio::test]
+async fn the_live_version_changes_with_a_job_that_moves_on_within_its_millisecond() {
+    // A fast run claims and finishes its job in one millisecond, and with several workers
+    // a slower commit can land with an earlier time than one already seen: the job's state
+    // changes while the newest `updated_at` does not.
+    let app = spawn_app().await;
+    let browser = signed_in(&app, "anna").await;
+    let version =
+        || async { json_body(browser.get("/live/version").await, 200).await["version"].clone() };
+    for (i, name) in ["Dan", "Eve"].iter().enumerate() {
+        let id = format!("m{i}");
+        json_body(
+            app.send_messages(name, json!([message(&id, name, "Lunch?")]))
+                .await,
+            202,
+        )
+        .await;
+    }
+    let moves = [
+        ("running", "Dan"),
+        ("done", "Dan"),
+        ("running", "Eve"),
+        ("failed", "Eve"),
+        ("queued", "Eve"),
+    ];
+    let mut seen = version().await;
+    for (state, thread) in moves {
+        sqlx::query(
+            "UPDATE jobs SET state = $1 \
+             WHERE thread_id = (SELECT id FROM threads WHERE name = $2)",
+        )
+        .bind(state)
+        .bind(thread)
+        .execute(&app.sql)
+        .await
+        .expect("moved");
+        let now = version().await;
+        assert_ne!(
+            now, seen,
+            "{thread}'s job became {state}: the version stayed"
+        );
+        seen = now;
+    }
+}
+
+#[tokio::test]
 async fn work_in_progress_and_failures_show_on_the_dashboard_and_retry_works() {
     let model = FakeLlm::start().await;
     model.push([Reply::Status(
