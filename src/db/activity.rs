@@ -113,12 +113,13 @@ pub async fn dismiss_no_reply(
 }
 
 /// Changes whenever the user's jobs, drafts or messages change. A job's move from one
-/// state to another changes the counts by state even when the newest `updated_at` stays
-/// (a job claimed and finished within a millisecond, or a commit that lands after a later
-/// one's).
+/// state to another, or a new job, changes the counts even when the newest `updated_at`
+/// stays (a job claimed and finished within a millisecond, or a commit that lands after a
+/// later one's).
 pub async fn version(exec: Exec<'_>, user_id: UserId) -> Result<String, sqlx::Error> {
     on!(exec, |c| sqlx::query_scalar(
         "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = $1) || '|' || \
+                (SELECT count(*) FROM jobs WHERE user_id = $1) || '|' || \
                 (SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'queued') || '|' || \
                 (SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'running') || '|' || \
                 (SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'failed') || '|' || \

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    Layout, Notice, PageError, SESSION_CSRF, SESSION_USER, layout, safe_next, see_other, set_notice,
+    Layout, Notice, PageError, SESSION_CSRF, SESSION_USER, safe_next, see_other, set_notice,
+    visitor_layout,
 };
 use crate::accounts;
 use crate::db::{self, UserId};
@@ -84,7 +85,7 @@ async fn signed_out_layout(
     form_token: &FormToken,
     title: &str,
 ) -> Result<Layout, PageError> {
-    let mut layout = layout(session, state, None, title, true).await?;
+    let mut layout = visitor_layout(session, state, title).await?;
     layout.csrf = form_token.value();
     Ok(layout)
 }
@@ -182,7 +183,9 @@ async fn sign_in(session: &Session, user_id: UserId) -> Result<(), PageError> {
     session
         .insert(SESSION_USER, user_id)
         .await
-        .map_err(|e| PageError::internal(&e))
+        .map_err(|e| PageError::internal(&e))?;
+    // Seen today already: the first page after signing in need not save it again.
+    super::keep_alive(session, chrono::Utc::now().date_naive()).await
 }
 
 pub async fn logout(

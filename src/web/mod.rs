@@ -202,14 +202,27 @@ impl PageUser {
     /// The frame of a page for this user; a visit takes the pending notice, if any.
     pub async fn layout(&self, state: &AppState, title: &str) -> Result<Layout, PageError> {
         keep_alive(&self.session, Utc::now().date_naive()).await?;
+        let notice = self.take_once(SESSION_FLASH).await?;
         layout(
             &self.session,
             state,
             Some(self.user.display_name.clone()),
             title,
-            !self.live_refresh,
+            notice,
         )
         .await
+    }
+
+    /// A value kept in the session for the next page a person visits (see [`take_once`]);
+    /// the live update's fetch leaves it there.
+    pub async fn take_once<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, PageError> {
+        if self.live_refresh {
+            return Ok(None);
+        }
+        take_once(&self.session, key).await
     }
 
     /// Checks a form's CSRF token against the session's.
@@ -234,19 +247,14 @@ impl PageUser {
     }
 }
 
-/// The frame of a page; with `take_notice`, it shows and forgets the pending notice.
-pub async fn layout(
+/// The frame of a page, showing `notice` (taken from the session by the caller).
+async fn layout(
     session: &Session,
     state: &AppState,
     user: Option<String>,
     title: &str,
-    take_notice: bool,
+    notice: Option<StoredNotice>,
 ) -> Result<Layout, PageError> {
-    let notice: Option<StoredNotice> = if take_notice {
-        take_once(session, SESSION_FLASH).await?
-    } else {
-        None
-    };
     // Signed-out pages (sign-in, setup) carry the session-less form token instead, set by
     // their handlers: making a session token here would store a session per visit.
     let csrf = if user.is_some() {
@@ -270,9 +278,20 @@ pub async fn layout(
     })
 }
 
+/// The frame of a page for a visitor who is not signed in (sign-in, setup), with the
+/// pending notice.
+pub async fn visitor_layout(
+    session: &Session,
+    state: &AppState,
+    title: &str,
+) -> Result<Layout, PageError> {
+    let notice = take_once(session, SESSION_FLASH).await?;
+    layout(session, state, None, title, notice).await
+}
+
 /// A value kept in the session for one page (a notice, a new API token), forgotten once
 /// read. A session without one is left unchanged, so that the page does not save it again.
-pub(crate) async fn take_once<T: serde::de::DeserializeOwned>(
+async fn take_once<T: serde::de::DeserializeOwned>(
     session: &Session,
     key: &str,
 ) -> Result<Option<T>, PageError> {
@@ -289,21 +308,14 @@ pub(crate) async fn take_once<T: serde::de::DeserializeOwned>(
     Ok(pending)
 }
 
-/// Notes that the session showed a page `today`, which starts its two weeks again; a
-/// session already seen today is left unchanged.
-async fn keep_alive(session: &Session, today: NaiveDate) -> Result<(), PageError> {
-    let today = today.to_string();
-    let seen: Option<String> = session
-        .get(SESSION_SEEN)
+/// Notes that the session showed a page `today`, which starts its two weeks again. A
+/// session already seen today is left unchanged (tower-sessions marks a session changed
+/// only when a value inserted differs).
+pub(crate) async fn keep_alive(session: &Session, today: NaiveDate) -> Result<(), PageError> {
+    session
+        .insert(SESSION_SEEN, today.to_string())
         .await
-        .map_err(|e| PageError::internal(&e))?;
-    if seen.as_deref() != Some(today.as_str()) {
-        session
-            .insert(SESSION_SEEN, today)
-            .await
-            .map_err(|e| PageError::internal(&e))?;
-    }
-    Ok(())
+        .map_err(|e| PageError::internal(&e))
 }
 
 pub async fn set_notice(session: &Session, notice: Notice) -> Result<(), PageError> {

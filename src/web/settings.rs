@@ -110,7 +110,7 @@ impl Shown {
 }
 
 pub async fn show(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
-    let new_token: Option<String> = super::take_once(&user.session, SESSION_NEW_TOKEN).await?;
+    let new_token: Option<String> = user.take_once(SESSION_NEW_TOKEN).await?;
     let shown = Shown {
         names: None,
         note_form: None,

@@ -451,17 +451,50 @@ async fn a_live_update_leaves_the_notice_to_the_next_page_and_a_plain_visit_save
     assert!(visit.contains("Read 3 messages"), "the visit shows it");
 
     // Nothing left to take, and already seen today: the session is not written again
-    // (a copy written back could drop a notice a form set meanwhile).
-    for path in ["/", "/settings", "/stats", "/threads/new"] {
+    // (a copy written back could drop a notice a form set meanwhile). The first page of
+    // a new day is, should the day turn while this runs.
+    let thread: i64 = sqlx::query_scalar("SELECT id FROM threads")
+        .fetch_one(&app.sql)
+        .await
+        .expect("the thread");
+    let thread_page = format!("/threads/{thread}");
+    for path in ["/", "/settings", "/stats", "/threads/new", &thread_page] {
+        let day = chrono::Utc::now().date_naive();
         let response = browser.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert!(
-            !response.headers().contains_key("set-cookie"),
+            !response.headers().contains_key("set-cookie")
+                || chrono::Utc::now().date_naive() != day,
             "{path} saved the session again"
         );
         let html = response.text().await.expect("html");
         assert!(!html.contains("Read 3 messages"), "shown once");
     }
+}
+
+#[tokio::test]
+async fn the_live_script_marks_its_page_fetches_as_updates() {
+    let app = spawn_app().await;
+    let page = app.get("/login").await.text().await.expect("a page");
+    let at = page
+        .find("\"/static/live.")
+        .expect("the live script's link")
+        + 1;
+    let url: String = page[at..].chars().take_while(|c| *c != '"').collect();
+    let script = app
+        .client
+        .get(format!("{}{url}", app.address))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("the script");
+    let header = format!("\"{}\"", draftdesk::web::LIVE_REFRESH_HEADER);
+    assert!(
+        script.to_ascii_lowercase().contains(&header),
+        "live.js sends {header}"
+    );
 }
 
 #[tokio::test]

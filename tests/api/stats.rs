@@ -239,6 +239,12 @@ async fn script_a_fortnight(app: &TestApp) -> (NaiveDate, NaiveDate) {
     let r = anna
         .job_run(t, job, M1, "drafted", &at(a, 0, "09:00"))
         .await;
+    // A later job's run in that minute is not the decision overturned either.
+    let later = anna
+        .job(t, r#"{"reply_requested":false}"#, &at(a, 0, "09:00"))
+        .await;
+    anna.job_run(t, later, M1, "drafted", &at(a, 0, "09:00"))
+        .await;
     anna.draft(Draft {
         thread: t,
         run: Some(r),

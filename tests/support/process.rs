@@ -116,20 +116,25 @@ impl Server {
             log,
         };
         server.process = server.spawn(File::create(&server.log).expect("a log file"));
-        server.port = server.wait_for_port().await;
+        server.port = server.wait_for_port(0).await;
         server.address = format!("http://127.0.0.1:{}", server.port);
         server.wait_until_up().await;
         server
     }
 
-    /// Kills the server and starts it again on the same port, folder and settings.
+    /// Kills the server and starts it again on the same port, folder and settings. Should
+    /// another process have taken the port meanwhile, the new server cannot listen and
+    /// says so, rather than the test going on with whatever answers there.
     pub async fn restart(&mut self) {
         self.kill();
+        let starts = self.listening_lines().len();
         let log = OpenOptions::new()
             .append(true)
             .open(&self.log)
             .expect("the log file");
         self.process = self.spawn(log);
+        let port = self.wait_for_port(starts).await;
+        assert_eq!(port, self.port, "restarted on another port");
         self.wait_until_up().await;
     }
 
@@ -153,16 +158,22 @@ impl Server {
         KillOnDrop::spawn(&mut command)
     }
 
-    /// The port the first start picked, from its log.
-    async fn wait_for_port(&mut self) -> u16 {
+    /// The lines, whole ones only (the server may be writing one just now), in which the
+    /// server said where it listens.
+    fn listening_lines(&self) -> Vec<String> {
+        self.log_text()
+            .split_inclusive('\n')
+            .filter(|line| line.ends_with('\n') && line.contains(LISTENING))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The port the server says it listens on, once its log has more than `before` such
+    /// lines.
+    async fn wait_for_port(&mut self, before: usize) -> u16 {
         let started = Instant::now();
         loop {
-            let log = self.log_text();
-            // Whole lines only: the server may be writing the line just now.
-            let mut lines = log
-                .split_inclusive('\n')
-                .filter(|line| line.ends_with('\n'));
-            if let Some(line) = lines.find(|line| line.contains(LISTENING)) {
+            if let Some(line) = self.listening_lines().get(before) {
                 // `address=127.0.0.1:PORT`, or `"address":"127.0.0.1:PORT"` in JSON.
                 return line
                     .split_once("127.0.0.1:")
@@ -173,11 +184,13 @@ impl Server {
                     .unwrap_or_else(|| panic!("no port in {line:?}"));
             }
             if let Some(status) = self.process.try_wait() {
-                panic!("the server exited with {status}: {log}");
+                panic!("the server exited with {status}: {}", self.log_text());
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
-                "the server did not say where it listens: {log}"
+                "the server did not say where it listens (it logs that at info level for \
+                 draftdesk::cli, on 127.0.0.1): {}",
+                self.log_text()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
