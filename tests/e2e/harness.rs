@@ -9,7 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::fake_llm::FakeLlm;
-use crate::support::process::{KillOnDrop, Server, free_port};
+use crate::support::process::{KillOnDrop, Server};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -48,14 +48,7 @@ impl World {
         )
         .await;
         let setup_link = setup_link(&server.log_text());
-        let driver_port = free_port();
-        let driver = KillOnDrop::spawn(
-            Command::new(CHROMEDRIVER)
-                .arg(format!("--port={driver_port}"))
-                .env("TZ", BROWSER_TIME_ZONE)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        );
+        let (driver, driver_port) = start_chromedriver(dir.path()).await;
         let profile = dir.path().join("chromium-profile");
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -201,6 +194,39 @@ fn setup_link(log: &str) -> String {
         .find(|link| link.contains("/setup?token="))
         .unwrap_or_else(|| panic!("no setup link in the log:\n{log}"))
         .to_owned()
+}
+
+/// Starts chromedriver on a port it picks itself (one found free beforehand could be
+/// taken by another test meanwhile) and returns it with the port it says it listens on.
+async fn start_chromedriver(dir: &Path) -> (KillOnDrop, u16) {
+    const STARTED: &str = "started successfully on port ";
+    let log = dir.join("chromedriver.log");
+    let mut driver = KillOnDrop::spawn(
+        Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .env("TZ", BROWSER_TIME_ZONE)
+            .stdout(std::fs::File::create(&log).expect("a log file"))
+            .stderr(Stdio::null()),
+    );
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let port = text.split_once(STARTED).and_then(|(_, rest)| {
+            let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+            rest[..digits].parse().ok()
+        });
+        if let Some(port) = port {
+            return (driver, port);
+        }
+        if let Some(status) = driver.try_wait() {
+            panic!("chromedriver exited with {status}: {text}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "chromedriver did not say where it listens: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn connect(port: u16, capabilities: serde_json::Map<String, Value>) -> Client {
