@@ -10,7 +10,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::db::users::User;
-use crate::db::{self, JobId, ThreadId, Timestamp};
+use crate::db::{self, JobId, LockKey, ThreadId, Timestamp};
 use crate::error::AppError;
 use crate::jobs::{EnqueueError, JobQueue, Room};
 use crate::{paste, timestamp};
@@ -157,8 +157,15 @@ pub async fn accept(
         .map(timestamp::to_storage);
     let mut tx = db.begin().await?;
     let thread_id = db::threads::upsert(tx.exec(), user.id, thread_name, batch.now).await?;
-    if !db::jobs::has_queued_draft(tx.exec(), thread_id).await? {
-        jobs.ensure_room(&mut tx, user.id).await?;
+    // A batch in one part is checked against the cap when its job is queued, in this same
+    // transaction (so the user's queue is held only from there to the commit); a larger
+    // one commits parts before that, so it is checked first. The thread's lock comes
+    // before the user's queue's, in the order every other path takes them.
+    if !earlier.is_empty() {
+        tx.lock(LockKey::Thread, thread_id.get()).await?;
+        if !db::jobs::has_queued_draft(tx.exec(), thread_id).await? {
+            jobs.ensure_room(&mut tx, user.id).await?;
+        }
     }
     for part in earlier {
         batch.store(&mut tx, thread_id, part).await?;
@@ -172,7 +179,7 @@ pub async fn accept(
         return Ok(Accepted::nothing_new(Some(thread_id)));
     }
     let superseded_draft = db::drafts::supersede_pending(tx.exec(), thread_id, batch.now).await?;
-    // A batch in one part has just checked the cap; a larger one did in its first part.
+    // A batch in one part checks the cap now; a larger one did in its first part.
     let room = if earlier.is_empty() {
         Room::Check
     } else {

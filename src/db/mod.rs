@@ -202,6 +202,9 @@ pub enum LockKey {
     FirstAccount = 2,
     /// The jobs of one thread: queueing and finishing them.
     Thread = 3,
+    /// The count of one user's queued jobs against the cap. Taken after the thread's
+    /// lock, never before it.
+    UserQueue = 4,
 }
 
 /// Why the database could not be opened.

@@ -117,6 +117,9 @@ impl JobQueue {
         conn: &mut crate::db::Tx,
         user_id: UserId,
     ) -> Result<(), EnqueueError> {
+        // Requests in parallel transactions (PostgreSQL) take turns, so that each counts
+        // the jobs the others queued; SQLite's single writer gives that already.
+        conn.lock(LockKey::UserQueue, user_id.get()).await?;
         let queued = db::jobs::count_queued(conn.exec(), user_id).await?;
         if queued >= self.0.settings.max_queued_per_user {
             return Err(EnqueueError::QueueFull { queued });

@@ -112,6 +112,32 @@ async fn a_full_queue_is_refused_with_429_and_retry_after_and_nothing_is_stored(
 }
 
 #[tokio::test]
+async fn sends_at_once_to_new_threads_never_queue_past_the_cap() {
+    // On PostgreSQL the sends run in parallel transactions: each must see the others'
+    // jobs before it counts, or several find room for the last place.
+    let app = spawn_app_with(|config| config.jobs.max_queued_per_user = 3).await;
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let request = app
+            .client
+            .post(app.url("/send-messages/"))
+            .bearer_auth(&app.token)
+            .json(&json!({"user_id": "anna", "thread_name": format!("t{i}"),
+                          "messages": [message(&format!("m{i}"), "Someone", "Free this week?")]}));
+        sends.spawn(async move { request.send().await.expect("sent").status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[202; 3].as_slice(), &[429; 9]].concat());
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE state = 'queued'")
+            .await,
+        3
+    );
+    assert_eq!(app.count("SELECT count(*) FROM threads").await, 3);
+}
+
+#[tokio::test]
 async fn feedback_given_before_the_revision_starts_joins_it_and_nothing_is_lost() {
     let app = spawn_app().await;
     json_body(
