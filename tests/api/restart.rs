@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::{any_pool, message, user_with_token};
+use crate::helpers::{any_pool, message, send_to, user_with_token};
 use crate::process::{Server, job_states};
 
 async fn start_server(dir: &std::path::Path, database_url: &str, model_url: &str) -> Server {
@@ -116,13 +116,7 @@ async fn send_threads(server: &Server, token: &str, threads: usize) -> Vec<i64> 
     for i in 0..threads {
         let body = json!({"user_id": "anna", "thread_name": format!("thread {i}"),
                           "messages": [message(&format!("m{i}"), "Bob", "Are you around?")]});
-        let response = client
-            .post(format!("{}/send-messages/", server.address))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent");
+        let response = send_to(&client, &server.address, token, &body).await;
         assert_eq!(response.status(), 202);
         let body: serde_json::Value = response.json().await.expect("json");
         new_messages.push(body["new_messages"].as_i64().unwrap_or(-1));

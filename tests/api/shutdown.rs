@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 
 use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft};
-use crate::helpers::{any_pool, message, user_with_token};
+use crate::helpers::{any_pool, message, send_to, user_with_token};
 
 /// Starts a server with one worker; returns its address, token, database and stopper.
 async fn serve_with_one_worker(
@@ -54,13 +54,7 @@ async fn send_two_threads(address: &str, token: &str) {
     let client = reqwest::Client::new();
     for name in ["first", "second"] {
         let body = json!({"user_id": "anna", "thread_name": name, "messages": [message(name, "Bob", "Hi?")]});
-        let response = client
-            .post(format!("{address}/send-messages/"))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent");
+        let response = send_to(&client, address, token, &body).await;
         assert_eq!(response.status(), 202);
     }
 }

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::database::TestDatabase;
 use crate::fake_llm::{FakeLlm, Reply, draft, no_reply};
-use crate::helpers::{Flag, any_pool, message, user_with_token};
+use crate::helpers::{Flag, any_pool, message, send_to, user_with_token};
 use crate::pages::{Browser, assert_see_other};
 use crate::process::{Server, job_states};
 
@@ -306,13 +306,7 @@ async fn live_update_across_instances(
     let body = json!({"user_id": "anna", "thread_name": thread,
                       "messages": [message("live", "Bob",
                                            &format!("{LIVE_MARK}: still on for Friday?"))]});
-    let response = http_client()
-        .post(format!("{}/send-messages/", a.address))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
+    let response = send_to(&http_client(), &a.address, token, &body).await;
     assert_eq!(response.status(), 202);
 
     let mut drafting: Option<String> = None;

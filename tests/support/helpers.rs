@@ -321,6 +321,22 @@ pub async fn user_with_token(db: &Db, name: &str) -> String {
     token.secret
 }
 
+/// Posts a thread to `/send-messages/` of the server at `address` with `token`.
+pub async fn send_to(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{address}/send-messages/"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
 /// A message in the contract's shape.
 pub fn message(id: &str, sender: &str, content: &str) -> Value {
     json!({
