@@ -10,7 +10,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::db::users::User;
-use crate::db::{self, JobId, LockKey, ThreadId, Timestamp};
+use crate::db::{self, JobId, ThreadId, Timestamp};
 use crate::error::AppError;
 use crate::jobs::{EnqueueError, JobQueue, Room};
 use crate::{paste, timestamp};
@@ -70,6 +70,9 @@ pub const MAX_MESSAGES: usize = 5_000;
 /// so that no transaction holds the single writer for more than a few milliseconds and
 /// other requests and workers take turns with it.
 const WRITE_BATCH: usize = 100;
+/// How long the draft job of a send stored in several commits waits for its last part;
+/// should the send stop halfway, the job drafts from what was stored after that.
+const RESERVED_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// Why messages were not taken in. Nothing is stored when one of these is returned
 /// (a database failure part-way through a large batch may leave its first parts stored;
@@ -158,14 +161,13 @@ pub async fn accept(
     let mut tx = db.begin().await?;
     let thread_id = db::threads::upsert(tx.exec(), user.id, thread_name, batch.now).await?;
     // A batch in one part is checked against the cap when its job is queued, in this same
-    // transaction (so the user's queue is held only from there to the commit); a larger
-    // one commits parts before that, so it is checked first. The thread's lock comes
-    // before the user's queue's, in the order every other path takes them.
+    // transaction (so the user's queue is held only from there to the commit). A larger
+    // one commits parts before that: its job takes its place in the queue in the first
+    // part, not due until the last part is stored.
     if !earlier.is_empty() {
-        tx.lock(LockKey::Thread, thread_id.get()).await?;
-        if !db::jobs::has_queued_draft(tx.exec(), thread_id).await? {
-            jobs.ensure_room(&mut tx, user.id).await?;
-        }
+        let due = batch.now.plus(RESERVED_FOR);
+        jobs.reserve_draft(&mut tx, user.id, thread_id, batch.now, due)
+            .await?;
     }
     for part in earlier {
         batch.store(&mut tx, thread_id, part).await?;
@@ -188,6 +190,9 @@ pub async fn accept(
     let job_id = jobs
         .enqueue_draft(&mut tx, user.id, thread_id, batch.now, room)
         .await?;
+    if room == Room::Reserved {
+        db::jobs::due_now(&mut tx, job_id, batch.now).await?;
+    }
     tx.commit().await?;
     jobs.wake();
     Ok(Accepted {

@@ -113,8 +113,9 @@ pub async fn set_payload(
     .map(|_| ())
 }
 
-/// Queues a job; a revise job names the draft it revises. The workers of every instance
-/// hear of it when the transaction commits ([`announce`]).
+/// Queues a job, due at `run_at`; a revise job names the draft it revises. The workers of
+/// every instance hear of a job due now when the transaction commits ([`announce`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     tx: &mut Tx,
     kind: JobKind,
@@ -123,11 +124,12 @@ pub async fn insert(
     draft_id: Option<DraftId>,
     payload: &str,
     now: Timestamp,
+    run_at: Timestamp,
 ) -> Result<JobId, sqlx::Error> {
     let id = on!(tx.exec(), |c| sqlx::query_scalar(
         "INSERT INTO jobs (kind, user_id, thread_id, draft_id, payload, max_attempts, run_at, \
                            created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
     .bind(kind)
     .bind(user_id)
@@ -135,11 +137,32 @@ pub async fn insert(
     .bind(draft_id)
     .bind(payload)
     .bind(DEFAULT_MAX_ATTEMPTS)
+    .bind(run_at)
     .bind(now)
     .fetch_one(c)
     .await)?;
-    announce(tx.exec()).await?;
+    if run_at <= now {
+        announce(tx.exec()).await?;
+    }
     Ok(id)
+}
+
+/// Makes a queued job due at `now` if it was due later (a place kept for a send still
+/// being stored), and announces it.
+pub async fn due_now(tx: &mut Tx, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
+    let moved = on!(tx.exec(), |c| sqlx::query(
+        "UPDATE jobs SET run_at = $1, updated_at = $1 \
+         WHERE id = $2 AND state = 'queued' AND run_at > $1",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|done| done.rows_affected()))?;
+    if moved > 0 {
+        announce(tx.exec()).await?;
+    }
+    Ok(())
 }
 
 /// The PostgreSQL channel on which queued jobs are announced to every instance.

@@ -34,7 +34,8 @@ pub enum EnqueueError {
 pub(crate) enum Room {
     /// Refuse the job when the user's queue is full.
     Check,
-    /// The room was checked earlier in the same request (a large paste written in parts).
+    /// The place was kept earlier in the same request (a large send stored in parts,
+    /// [`JobQueue::reserve_draft`]).
     Reserved,
 }
 
@@ -136,7 +137,7 @@ impl JobQueue {
         now: Timestamp,
         room: Room,
     ) -> Result<JobId, EnqueueError> {
-        self.queue_draft(conn, user_id, thread_id, now, room, false)
+        self.queue_draft(conn, user_id, thread_id, now, now, room, false)
             .await
     }
 
@@ -149,16 +150,36 @@ impl JobQueue {
         thread_id: ThreadId,
         now: Timestamp,
     ) -> Result<JobId, EnqueueError> {
-        self.queue_draft(conn, user_id, thread_id, now, Room::Check, true)
+        self.queue_draft(conn, user_id, thread_id, now, now, Room::Check, true)
             .await
     }
 
+    /// Keeps the thread's place in the queue for a send stored in several commits: its
+    /// draft job is queued now, against the cap, but not due before `due`; the send's
+    /// last commit makes it due ([`db::jobs::due_now`]). Should the send stop halfway, the
+    /// job drafts from what was stored, at `due`. Returns the job's id (the thread's
+    /// queued job, if it had one).
+    pub(crate) async fn reserve_draft(
+        &self,
+        conn: &mut crate::db::Tx,
+        user_id: UserId,
+        thread_id: ThreadId,
+        now: Timestamp,
+        due: Timestamp,
+    ) -> Result<JobId, EnqueueError> {
+        self.queue_draft(conn, user_id, thread_id, now, due, Room::Check, false)
+            .await
+    }
+
+    /// Queues a draft job due at `due`, or joins the thread's queued one.
+    #[allow(clippy::too_many_arguments)]
     async fn queue_draft(
         &self,
         conn: &mut crate::db::Tx,
         user_id: UserId,
         thread_id: ThreadId,
         now: Timestamp,
+        due: Timestamp,
         room: Room,
         reply_requested: bool,
     ) -> Result<JobId, EnqueueError> {
@@ -184,6 +205,7 @@ impl JobQueue {
             None,
             &payload,
             now,
+            due,
         )
         .await?;
         Ok(id)
@@ -231,6 +253,7 @@ impl JobQueue {
             thread_id,
             Some(draft_id),
             &to_json(&payload),
+            now,
             now,
         )
         .await?;

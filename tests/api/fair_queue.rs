@@ -138,6 +138,37 @@ async fn sends_at_once_to_new_threads_never_queue_past_the_cap() {
 }
 
 #[tokio::test]
+async fn big_sends_at_once_never_queue_past_the_cap_either() {
+    // A send of more than one write batch (100 messages) stores it in several commits:
+    // its place in the queue is taken in the first one.
+    let app = spawn_app_with(|config| config.jobs.max_queued_per_user = 3).await;
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let messages: Vec<Value> = (0..250)
+            .map(|n| message(&format!("t{i}-m{n}"), "Someone", &format!("Line {n}")))
+            .collect();
+        let request = app
+            .client
+            .post(app.url("/send-messages/"))
+            .bearer_auth(&app.token)
+            .json(&json!({"user_id": "anna", "thread_name": format!("t{i}"),
+                          "messages": messages}));
+        sends.spawn(async move { request.send().await.expect("sent").status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[202; 3].as_slice(), &[429; 5]].concat());
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE state = 'queued'")
+            .await,
+        3
+    );
+    assert_eq!(app.count("SELECT count(*) FROM messages").await, 750);
+    // Each job is due at once: the whole thread was stored.
+    assert_eq!(app.run_jobs().await, 3);
+}
+
+#[tokio::test]
 async fn feedback_given_before_the_revision_starts_joins_it_and_nothing_is_lost() {
     let app = spawn_app().await;
     json_body(
