@@ -75,8 +75,9 @@ const WRITE_BATCH: usize = 100;
 const RESERVED_FOR: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// Why messages were not taken in. Nothing is stored when one of these is returned
-/// (a database failure part-way through a large batch may leave its first parts stored;
-/// sending the batch again stores the rest).
+/// (a database failure part-way through a large batch may leave its first parts stored,
+/// which its kept job drafts from a minute later; sending the batch again stores the
+/// rest).
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptError {
     #[error("{count} messages were sent at once; at most {MAX_MESSAGES} can be")]
@@ -114,8 +115,8 @@ impl From<AcceptError> for AppError {
 /// pending draft and queues (or joins) a draft job, then wakes a worker.
 ///
 /// Up to [`WRITE_BATCH`] messages are written in one transaction with the job. A larger
-/// batch is written in parts; the per-user queue cap is checked in the first part,
-/// before anything is stored, and the job is queued with the last part.
+/// batch is written in parts: its job is queued in the first part, against the per-user
+/// cap and before anything is stored, but due only once the last part is stored.
 pub async fn accept(
     jobs: &JobQueue,
     user: &User,
@@ -164,13 +165,20 @@ pub async fn accept(
     // transaction (so the user's queue is held only from there to the commit). A larger
     // one commits parts before that: its job takes its place in the queue in the first
     // part, not due until the last part is stored.
+    let mut reservation = None;
     if !earlier.is_empty() {
         let due = batch.now.plus(RESERVED_FOR);
-        jobs.reserve_draft(&mut tx, user.id, thread_id, batch.now, due)
+        reservation = jobs
+            .reserve_draft(&mut tx, user.id, thread_id, batch.now, due)
             .await?;
     }
     for part in earlier {
         batch.store(&mut tx, thread_id, part).await?;
+        if let Some(kept) = reservation.as_mut() {
+            // Another while from this part: only a send that stopped lets it run early.
+            kept.hold(&mut tx, Timestamp::now().plus(RESERVED_FOR))
+                .await?;
+        }
         tx.commit().await?;
         tx = db.begin().await?;
     }
@@ -178,6 +186,11 @@ pub async fn accept(
     if batch.new_messages == 0 {
         // Another request stored the same messages between our read and our write.
         tx.rollback().await?;
+        if let Some(kept) = reservation {
+            let mut tx = db.begin().await?;
+            kept.cancel(&mut tx, Timestamp::now()).await?;
+            tx.commit().await?;
+        }
         return Ok(Accepted::nothing_new(Some(thread_id)));
     }
     let superseded_draft = db::drafts::supersede_pending(tx.exec(), thread_id, batch.now).await?;
@@ -190,8 +203,8 @@ pub async fn accept(
     let job_id = jobs
         .enqueue_draft(&mut tx, user.id, thread_id, batch.now, room)
         .await?;
-    if room == Room::Reserved {
-        db::jobs::due_now(&mut tx, job_id, batch.now).await?;
+    if let Some(kept) = reservation {
+        kept.release(&mut tx, batch.now).await?;
     }
     tx.commit().await?;
     jobs.wake();

@@ -147,22 +147,66 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Makes a queued job due at `now` if it was due later (a place kept for a send still
-/// being stored), and announces it.
-pub async fn due_now(tx: &mut Tx, id: JobId, now: Timestamp) -> Result<(), sqlx::Error> {
-    let moved = on!(tx.exec(), |c| sqlx::query(
-        "UPDATE jobs SET run_at = $1, updated_at = $1 \
-         WHERE id = $2 AND state = 'queued' AND run_at > $1",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|done| done.rows_affected()))?;
-    if moved > 0 {
-        announce(tx.exec()).await?;
+/// A draft job queued to keep a send's place while the send is stored in several
+/// commits (`JobQueue::reserve_draft`): due at `due`, until the send says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Reservation {
+    pub job: JobId,
+    pub due: Timestamp,
+}
+
+impl Reservation {
+    /// Moves the reservation's due time to `due`, if it is still queued and untouched (a
+    /// slow send keeps its place for another while). Returns whether it is.
+    pub async fn hold(&mut self, tx: &mut Tx, due: Timestamp) -> Result<bool, sqlx::Error> {
+        let held = self.move_to(tx, due).await?;
+        if held {
+            self.due = due;
+        }
+        Ok(held)
     }
-    Ok(())
+
+    /// Makes the reservation due at `now`, if it is still queued and untouched, and
+    /// announces it; a job in retry backoff that the send joined is left alone.
+    pub async fn release(self, tx: &mut Tx, now: Timestamp) -> Result<(), sqlx::Error> {
+        if self.move_to(tx, now).await? {
+            announce(tx.exec()).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the reservation back when the send stored nothing new after all (another
+    /// request stored the same messages first): deleted if no other send joined it,
+    /// else made due for them.
+    pub async fn cancel(self, tx: &mut Tx, now: Timestamp) -> Result<(), sqlx::Error> {
+        let deleted = on!(tx.exec(), |c| sqlx::query(
+            "DELETE FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0 \
+             AND run_at = $2 AND updated_at = created_at",
+        )
+        .bind(self.job)
+        .bind(self.due)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+        if deleted == 0 {
+            self.release(tx, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn move_to(&self, tx: &mut Tx, run_at: Timestamp) -> Result<bool, sqlx::Error> {
+        let moved = on!(tx.exec(), |c| sqlx::query(
+            "UPDATE jobs SET run_at = $1 \
+             WHERE id = $2 AND state = 'queued' AND attempts = 0 AND run_at = $3",
+        )
+        .bind(run_at)
+        .bind(self.job)
+        .bind(self.due)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(moved > 0)
+    }
 }
 
 /// The PostgreSQL channel on which queued jobs are announced to every instance.

@@ -155,10 +155,10 @@ impl JobQueue {
     }
 
     /// Keeps the thread's place in the queue for a send stored in several commits: its
-    /// draft job is queued now, against the cap, but not due before `due`; the send's
-    /// last commit makes it due ([`db::jobs::due_now`]). Should the send stop halfway, the
-    /// job drafts from what was stored, at `due`. Returns the job's id (the thread's
-    /// queued job, if it had one).
+    /// draft job is queued now, against the cap, but not due before `due`; the send holds
+    /// it while it stores and releases it with its last commit
+    /// ([`db::jobs::Reservation`]). Should the send stop halfway, the job drafts from
+    /// what was stored, at `due`. `None` when the thread's queued job was joined instead.
     pub(crate) async fn reserve_draft(
         &self,
         conn: &mut crate::db::Tx,
@@ -166,9 +166,15 @@ impl JobQueue {
         thread_id: ThreadId,
         now: Timestamp,
         due: Timestamp,
-    ) -> Result<JobId, EnqueueError> {
-        self.queue_draft(conn, user_id, thread_id, now, due, Room::Check, false)
-            .await
+    ) -> Result<Option<db::jobs::Reservation>, EnqueueError> {
+        // Under the thread's lock, which `queue_draft` takes again: whether it joins or
+        // queues cannot change in between.
+        conn.lock(LockKey::Thread, thread_id.get()).await?;
+        let queued = db::jobs::has_queued_draft(conn.exec(), thread_id).await?;
+        let job = self
+            .queue_draft(conn, user_id, thread_id, now, due, Room::Check, false)
+            .await?;
+        Ok((!queued).then_some(db::jobs::Reservation { job, due }))
     }
 
     /// Queues a draft job due at `due`, or joins the thread's queued one.

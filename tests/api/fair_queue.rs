@@ -169,6 +169,36 @@ async fn big_sends_at_once_never_queue_past_the_cap_either() {
 }
 
 #[tokio::test]
+async fn a_big_send_joining_a_job_in_backoff_leaves_it_waiting() {
+    let app = spawn_app().await;
+    let first = json_body(send_as(&app, &app.token, "anna", "t", "m0").await, 202).await;
+    // The thread's job failed once and waits for its retry.
+    sqlx::query("UPDATE jobs SET attempts = 1, run_at = $1")
+        .bind("2999-01-01T00:00:00.000Z")
+        .execute(&app.sql)
+        .await
+        .expect("backoff");
+    let messages: Vec<Value> = (1..=250)
+        .map(|n| message(&format!("m{n}"), "Someone", &format!("Line {n}")))
+        .collect();
+    let sent = app
+        .post(
+            "/send-messages/",
+            &json!({"user_id": "anna", "thread_name": "t", "messages": messages}),
+        )
+        .await;
+    let sent = json_body(sent, 202).await;
+    assert_eq!(sent["new_messages"], 250);
+    assert_eq!(sent["job_id"], first["job_id"], "the queued job was joined");
+    assert_eq!(app.run_jobs().await, 0, "the retry is not due yet");
+    let run_at: String = sqlx::query_scalar("SELECT run_at FROM jobs")
+        .fetch_one(&app.sql)
+        .await
+        .expect("the job");
+    assert_eq!(run_at, "2999-01-01T00:00:00.000Z");
+}
+
+#[tokio::test]
 async fn feedback_given_before_the_revision_starts_joins_it_and_nothing_is_lost() {
     let app = spawn_app().await;
     json_body(
