@@ -17,6 +17,28 @@ async fn send_as(app: &TestApp, token: &str, user: &str, thread: &str, id: &str)
     .await
 }
 
+/// Sends `count` new threads `t0`, `t1`, … at once, thread `i` with `messages(i)`; the
+/// statuses, sorted.
+async fn sends_at_once(
+    app: &TestApp,
+    count: usize,
+    messages: impl Fn(usize) -> Vec<Value>,
+) -> Vec<u16> {
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let request = app
+            .client
+            .post(app.url("/send-messages/"))
+            .bearer_auth(&app.token)
+            .json(&json!({"user_id": "anna", "thread_name": format!("t{i}"),
+                          "messages": messages(i)}));
+        sends.spawn(async move { request.send().await.expect("sent").status().as_u16() });
+    }
+    let mut statuses = sends.join_all().await;
+    statuses.sort_unstable();
+    statuses
+}
+
 async fn feedback(app: &TestApp, draft: &str, text: &str) -> Response {
     app.post(
         "/process-feedback/",
@@ -116,18 +138,10 @@ async fn sends_at_once_to_new_threads_never_queue_past_the_cap() {
     // On PostgreSQL the sends run in parallel transactions: each must see the others'
     // jobs before it counts, or several find room for the last place.
     let app = spawn_app_with(|config| config.jobs.max_queued_per_user = 3).await;
-    let mut sends = tokio::task::JoinSet::new();
-    for i in 0..12 {
-        let request = app
-            .client
-            .post(app.url("/send-messages/"))
-            .bearer_auth(&app.token)
-            .json(&json!({"user_id": "anna", "thread_name": format!("t{i}"),
-                          "messages": [message(&format!("m{i}"), "Someone", "Free this week?")]}));
-        sends.spawn(async move { request.send().await.expect("sent").status().as_u16() });
-    }
-    let mut statuses = sends.join_all().await;
-    statuses.sort_unstable();
+    let statuses = sends_at_once(&app, 12, |i| {
+        vec![message(&format!("m{i}"), "Someone", "Free this week?")]
+    })
+    .await;
     assert_eq!(statuses, [[202; 3].as_slice(), &[429; 9]].concat());
     assert_eq!(
         app.count("SELECT count(*) FROM jobs WHERE state = 'queued'")
@@ -142,21 +156,12 @@ async fn big_sends_at_once_never_queue_past_the_cap_either() {
     // A send of more than one write batch (100 messages) stores it in several commits:
     // its place in the queue is taken in the first one.
     let app = spawn_app_with(|config| config.jobs.max_queued_per_user = 3).await;
-    let mut sends = tokio::task::JoinSet::new();
-    for i in 0..8 {
-        let messages: Vec<Value> = (0..250)
+    let statuses = sends_at_once(&app, 8, |i| {
+        (0..250)
             .map(|n| message(&format!("t{i}-m{n}"), "Someone", &format!("Line {n}")))
-            .collect();
-        let request = app
-            .client
-            .post(app.url("/send-messages/"))
-            .bearer_auth(&app.token)
-            .json(&json!({"user_id": "anna", "thread_name": format!("t{i}"),
-                          "messages": messages}));
-        sends.spawn(async move { request.send().await.expect("sent").status().as_u16() });
-    }
-    let mut statuses = sends.join_all().await;
-    statuses.sort_unstable();
+            .collect()
+    })
+    .await;
     assert_eq!(statuses, [[202; 3].as_slice(), &[429; 5]].concat());
     assert_eq!(
         app.count("SELECT count(*) FROM jobs WHERE state = 'queued'")
