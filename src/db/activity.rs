@@ -118,11 +118,11 @@ pub async fn dismiss_no_reply(
 /// later one's).
 pub async fn version(exec: Exec<'_>, user_id: UserId) -> Result<String, sqlx::Error> {
     on!(exec, |c| sqlx::query_scalar(
-        "SELECT (SELECT coalesce(max(updated_at), '') FROM jobs WHERE user_id = $1) || '|' || \
-                (SELECT count(*) FROM jobs WHERE user_id = $1) || '|' || \
-                (SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'queued') || '|' || \
-                (SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'running') || '|' || \
-                (SELECT count(*) FROM jobs WHERE user_id = $1 AND state = 'failed') || '|' || \
+        "SELECT (SELECT coalesce(max(updated_at), '') || '|' || count(*) || '|' || \
+                        count(*) FILTER (WHERE state = 'queued') || '|' || \
+                        count(*) FILTER (WHERE state = 'running') || '|' || \
+                        count(*) FILTER (WHERE state = 'failed') \
+                 FROM jobs WHERE user_id = $1) || '|' || \
                 (SELECT count(*) FROM drafts WHERE user_id = $1 AND status = 'pending') || '|' || \
                 (SELECT coalesce(max(id), 0) FROM drafts WHERE user_id = $1) || '|' || \
                 (SELECT coalesce(max(decided_at), '') FROM drafts WHERE user_id = $1) || '|' || \

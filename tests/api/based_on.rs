@@ -27,25 +27,20 @@ async fn day_rate_history(model: &FakeLlm, app: &TestApp) -> i64 {
         ]),
     )
     .await;
-    send(
-        app,
-        "Recruiter",
-        json!([message("r1", "Cleo", "What is your day rate?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(app, "Recruiter", "r1", "Cleo", "What is your day rate?").await;
     let recruiter_draft = app.pending_drafts().await[0]["draft_message_id"]
         .as_str()
         .expect("id")
         .to_owned();
     json_body(app.approve_draft(&recruiter_draft, None).await, 200).await;
-    send(
+    send_one(
         app,
         "New lead",
-        json!([message("n1", "Dee", "Could you share your day rate?")]),
+        "n1",
+        "Dee",
+        "Could you share your day rate?",
     )
     .await;
-    app.run_jobs().await;
     pending_run(app, "New lead").await
 }
 
@@ -63,8 +58,7 @@ async fn day_rate_question(
         draft("900 EUR a day."),
     ]);
     let before = model.requests().len();
-    send(app, thread, json!([message(id, sender, text)])).await;
-    app.run_jobs().await;
+    send_one(app, thread, id, sender, text).await;
     let opening = model.requests()[before]["messages"][1]["content"]
         .as_str()
         .unwrap_or_default()
@@ -74,6 +68,12 @@ async fn day_rate_question(
 
 async fn send(app: &TestApp, thread: &str, messages: Value) {
     json_body(app.send_messages(thread, messages).await, 202).await;
+}
+
+/// Sends one message to the thread and runs the queue.
+async fn send_one(app: &TestApp, thread: &str, id: &str, sender: &str, text: &str) {
+    app.send_and_run(thread, json!([message(id, sender, text)]))
+        .await;
 }
 
 /// The run that wrote the thread's pending draft.
@@ -449,13 +449,7 @@ async fn a_conversation_read_in_full_is_listed_and_can_be_kept_out_as_a_whole() 
         Reply::Tool("get_thread", json!({"thread_name": "Old client"})),
         draft("Same as for Bob."),
     ]);
-    send(
-        &app,
-        "New lead",
-        json!([message("n2", "Dee", "Like your other clients?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "New lead", "n2", "Dee", "Like your other clients?").await;
     let read = pending_run(&app, "New lead").await;
     assert_ne!(read, run);
     let rows = precedents(&app, read).await;
@@ -487,13 +481,7 @@ async fn a_conversation_read_in_full_is_listed_and_can_be_kept_out_as_a_whole() 
         draft("900 EUR."),
     ]);
     let before = model.requests().len();
-    send(
-        &app,
-        "Second lead",
-        json!([message("s1", "Eve", "And your day rate?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "Second lead", "s1", "Eve", "And your day rate?").await;
     let after_read = model.requests()[before + 1]["messages"]
         .as_array()
         .and_then(|m| m.last().cloned())
@@ -592,8 +580,7 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
     let app = spawn_app_with_model(&model.base_url).await;
     let browser = signed_in(&app, "anna").await;
     model.push([draft("Hi Bob, sure.")]);
-    send(&app, "Bob", json!([message("b1", "Bob", "Lunch?")])).await;
-    app.run_jobs().await;
+    send_one(&app, "Bob", "b1", "Bob", "Lunch?").await;
     let bob = thread_id(&app, "Bob").await;
     for (text, thread) in [
         ("Sign off with Best.", String::new()),
@@ -624,8 +611,7 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
     // Each run lists the notes it was given: Anna's the "always" one only.
     model.push([draft("Hi Anna. Best."), draft("Hi Robert. Best.")]);
     send(&app, "Anna", json!([message("a1", "Anna", "Coffee?")])).await;
-    send(&app, "Bob", json!([message("b2", "Bob", "Tuesday?")])).await;
-    app.run_jobs().await;
+    send_one(&app, "Bob", "b2", "Bob", "Tuesday?").await;
     let anna_run = pending_run(&app, "Anna").await;
     let bob_run = pending_run(&app, "Bob").await;
     let dashboard = browser.page("/").await;
@@ -732,8 +718,7 @@ async fn the_panel_lists_the_notes_in_force_and_dont_use_this_again_retires_one(
 
     // Anna's next run is not given it.
     model.push([draft("Hi Anna.")]);
-    send(&app, "Anna", json!([message("a2", "Anna", "Or tea?")])).await;
-    app.run_jobs().await;
+    send_one(&app, "Anna", "a2", "Anna", "Or tea?").await;
     let prompt = model.requests().last().expect("a request")["messages"][0]["content"]
         .as_str()
         .unwrap_or_default()
@@ -820,13 +805,7 @@ async fn the_thread_being_answered_is_never_a_precedent_nor_kept_from_its_own_ru
     // the user's voice, which is not a precedent from another conversation.
     model.push([draft("Yes, 900 EUR.")]);
     let before = model.requests().len();
-    send(
-        &app,
-        "Recruiter",
-        json!([message("r2", "Cleo", "Is that per day?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "Recruiter", "r2", "Cleo", "Is that per day?").await;
     let opening = model.requests()[before]["messages"][1]["content"]
         .as_str()
         .unwrap_or_default()
@@ -851,13 +830,7 @@ async fn the_thread_being_answered_is_never_a_precedent_nor_kept_from_its_own_ru
         Reply::Tool("get_thread", json!({"thread_name": "Recruiter"})),
         draft("900 EUR."),
     ]);
-    send(
-        &app,
-        "Second lead",
-        json!([message("s1", "Eve", "And your day rate?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "Second lead", "s1", "Eve", "And your day rate?").await;
     let second = pending_run(&app, "Second lead").await;
     let read = precedents(&app, second)
         .await
@@ -873,13 +846,7 @@ async fn the_thread_being_answered_is_never_a_precedent_nor_kept_from_its_own_ru
         Reply::Tool("get_thread", json!({"thread_name": "Recruiter"})),
         draft("Still 900 EUR."),
     ]);
-    send(
-        &app,
-        "Recruiter",
-        json!([message("r3", "Cleo", "Is that negotiable?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "Recruiter", "r3", "Cleo", "Is that negotiable?").await;
     let result = last_tool_result(&model);
     assert!(result.starts_with("Conversation \"Recruiter\""), "{result}");
     // Any other run may not.
@@ -887,13 +854,7 @@ async fn the_thread_being_answered_is_never_a_precedent_nor_kept_from_its_own_ru
         Reply::Tool("get_thread", json!({"thread_name": "Recruiter"})),
         draft("900 EUR, as said."),
     ]);
-    send(
-        &app,
-        "Second lead",
-        json!([message("s2", "Eve", "Per day?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "Second lead", "s2", "Eve", "Per day?").await;
     let result = last_tool_result(&model);
     assert!(
         result.contains("asked not to use the conversation"),
@@ -937,13 +898,7 @@ async fn a_run_from_before_the_record_says_so_and_using_a_conversation_again_say
         Reply::Tool("search_past_messages", json!({"query": "consulting"})),
         draft("900 EUR."),
     ]);
-    send(
-        &app,
-        "Second lead",
-        json!([message("s1", "Eve", "And your day rate?")]),
-    )
-    .await;
-    app.run_jobs().await;
+    send_one(&app, "Second lead", "s1", "Eve", "And your day rate?").await;
     let second = pending_run(&app, "Second lead").await;
     let rows = precedents(&app, second).await;
     let read = rows.iter().find(|r| r.1 == "thread").expect("read").0;

@@ -311,13 +311,8 @@ async fn a_nul_a_model_writes_is_left_out_of_what_is_stored() {
         ),
     ]);
     let app = crate::helpers::spawn_app_with_model(&model.base_url).await;
-    json_body(
-        app.send_messages("Anna", json!([message("a1", "Anna", "Lunch?")]))
-            .await,
-        202,
-    )
-    .await;
-    app.run_jobs().await;
+    app.send_and_run("Anna", json!([message("a1", "Anna", "Lunch?")]))
+        .await;
     let drafts = app.pending_drafts().await;
     assert_eq!(
         drafts[0]["draft_message_content"],

@@ -197,6 +197,12 @@ impl TestApp {
         .await
     }
 
+    /// Sends messages for a thread (answered 202) and runs the queue.
+    pub async fn send_and_run(&self, thread: &str, messages: Value) {
+        json_body(self.send_messages(thread, messages).await, 202).await;
+        self.run_jobs().await;
+    }
+
     /// `POST /process-feedback/`: the first user asks for a new version of a draft.
     pub async fn process_feedback(&self, draft: &str, feedback: &str) -> Response {
         self.post(
